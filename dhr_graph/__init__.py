@@ -1,0 +1,39 @@
+"""dhr-graph: Domestic Homicide Reviews as a validated, queryable knowledge graph.
+
+The library API mirrors the CLI:
+
+>>> import dhr_graph
+>>> review = dhr_graph.parse_page("page.txt")                 # doctest: +SKIP
+>>> report = dhr_graph.build(["pages/"], store="dhr-store")   # doctest: +SKIP
+>>> rows = dhr_graph.run_named(dhr_graph.GraphStore("dhr-store"), "shared-agencies")  # doctest: +SKIP
+
+Names are imported on first use, so `import dhr_graph` stays cheap and submodules can be
+used alone.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("dhr-graph")
+except PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0.1.0"
+
+_API = {
+    "DhrGraphError": "errors", "InputError": "errors", "QueryError": "errors", "StoreError": "errors",
+    "parse_page": "parser", "parse_text": "parser",
+    "Recommendation": "records", "Review": "records",
+    "BuildReport": "pipeline", "Toolkit": "pipeline", "build": "pipeline",
+    "QueryResult": "queries", "library": "queries", "run": "queries", "run_named": "queries",
+    "GraphStore": "store",
+}
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module 'dhr_graph' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+"""`python -m dhr_graph` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,161 @@
+"""The build: pages -> records -> agencies and themes -> RDF -> SHACL -> store.
+
+Each stage lives in its own module; this one only wires them and decides what lands. A page
+that cannot be parsed or does not conform is reported and left out; with `strict`, nothing
+lands unless every page is good. The store is written once, all or nothing (see store.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import resources
+from .agencies import Registry
+from .errors import DhrGraphError, InputError
+from .iris import DEFAULT_INSTANCE_BASE, Minter
+from .parser import parse_page
+from .rdf import build_time, review_graph
+from .records import EnrichedRecommendation, EnrichedReview, Review
+from .store import GraphStore, _TermConverter, parse_turtle_quads, reference_graph_iri, to_quads
+from .themes import ThemeScheme
+from .validation import Validator
+
+
+@dataclass
+class PageOutcome:
+    """What happened to one input page."""
+
+    path: str
+    status: str  # "landed" | "rejected" (parsed, not conforming) | "error" (not parsed)
+    review_key: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    pages: list[PageOutcome]
+    store: str
+    triples: int = 0
+    committed: bool = False
+
+    @property
+    def landed(self) -> list[PageOutcome]:
+        return [p for p in self.pages if p.status == "landed"]
+
+    @property
+    def failed(self) -> list[PageOutcome]:
+        return [p for p in self.pages if p.status != "landed"]
+
+
+@dataclass
+class Toolkit:
+    """The configured stages of a build: registry, theme scheme, validator, IRI minter."""
+
+    registry: Registry
+    themes: ThemeScheme
+    validator: Validator
+    minter: Minter
+
+    @classmethod
+    def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
+             theme_files: Sequence[str | Path] = ()) -> Toolkit:
+        return cls(
+            registry=Registry.load(extra=registry_files),
+            themes=ThemeScheme.load(extra=theme_files),
+            validator=Validator.load(),
+            minter=Minter(base),
+        )
+
+    def enrich(self, review: Review) -> EnrichedReview:
+        """Resolve every addressee and mention, and classify every recommendation."""
+        reg, minter = self.registry, self.minter
+        recs = tuple(
+            EnrichedRecommendation(
+                recommendation=rec,
+                addressees=tuple(reg.resolve(a, review.csp, review.published, minter) for a in rec.addressed_to),
+                mentions=reg.mentions(rec.text, review.csp, review.published, minter),
+                themes=self.themes.classify(rec.text),
+            )
+            for rec in review.recommendations
+        )
+        return EnrichedReview(review=review, recommendations=recs)
+
+    def reference_files(self) -> list[Path]:
+        """Every Turtle file of shared reference data, each loaded into its own graph."""
+        files = {p.resolve(): p for p in sorted(resources.ontology_dir().glob("*.ttl"))}
+        for p in [*self.registry.source_files(), *self.themes.source_files()]:
+            files.setdefault(Path(p).resolve(), Path(p))
+        return list(files.values())
+
+
+def find_pages(inputs: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (their `*.txt` pages, recursively) in a stable order."""
+    pages: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            pages.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
+        else:
+            pages.append(path)
+    return pages
+
+
+def build(
+    inputs: Sequence[str | Path] | None = None,
+    store: str | Path | None = None,
+    *,
+    toolkit: Toolkit | None = None,
+    strict: bool = False,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+) -> BuildReport:
+    """Build (or update) a store from pages; no inputs means the bundled sample."""
+    tk = toolkit or Toolkit.load()
+    gs = GraphStore(store)
+    pages = find_pages(inputs) if inputs else resources.sample_pages()
+    report = BuildReport(pages=[], store=str(gs.path))
+    generated_at = build_time()
+    conv = _TermConverter()
+    staged: dict[str, list] = {}
+    owners: dict[str, str] = {}
+    for page in (progress(pages) if progress else pages):
+        outcome = PageOutcome(path=str(page), status="error")
+        report.pages.append(outcome)
+        try:
+            review = parse_page(page)
+            if strict and review.warnings:
+                raise InputError(str(page), review.warnings[0].split(": ", 1)[-1] + " (--strict)")
+            outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+            enriched = tk.enrich(review)
+            graph_iri, graph = review_graph(enriched, tk.minter, generated_at)
+        except DhrGraphError as exc:
+            outcome.messages.append(str(exc))
+            continue
+        key = graph_iri.rsplit("/", 1)[-1]
+        outcome.review_key = key
+        if graph_iri in owners:
+            outcome.messages.append(
+                f"{page}: same review as {owners[graph_iri]} (partnership, publication month and "
+                f"year of death all match: {key}); left out"
+            )
+            continue
+        result = tk.validator.validate(graph, source=str(page))
+        outcome.messages.extend(result.messages())
+        if not result.conforms:
+            outcome.status = "rejected"
+            continue
+        outcome.status = "landed"
+        owners[graph_iri] = str(page)
+        staged[graph_iri] = to_quads(graph, graph_iri, conv)
+
+    if strict and report.failed:
+        return report
+    if staged:
+        for path in tk.reference_files():
+            iri = reference_graph_iri(path)
+            staged[iri] = parse_turtle_quads(path, iri)
+        gs.replace(staged)
+        report.committed = True
+        report.triples = sum(len(q) for q in staged.values())
+    return report

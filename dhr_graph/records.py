@@ -1,0 +1,101 @@
+"""Plain typed records passed between the pipeline stages.
+
+Every stage (parse, resolve agencies, classify themes, build RDF) takes and returns these
+records, so each stage can be tested alone and the CLI is only wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One row of a page's recommendations table, as written."""
+
+    number: str
+    text: str
+    addressed_to: tuple[str, ...]
+    line: int = 0  # line of the page the row starts on, for error messages
+
+
+@dataclass(frozen=True)
+class Review:
+    """One parsed summary page: header fields plus its recommendations in natural order."""
+
+    source_path: str
+    title: str | None
+    csp: str
+    published: str | None  # "YYYY-MM"
+    year_of_death: int | None
+    extracted_count: int | None
+    summary: str | None
+    source: str | None
+    recommendations: tuple[Recommendation, ...]
+    sha256: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """The `dhr-graph parse --format json` contract (one object per page)."""
+        return {
+            "title": self.title,
+            "csp": self.csp,
+            "published": self.published,
+            "year_of_death": self.year_of_death,
+            "extracted_count": self.extracted_count,
+            "summary": self.summary,
+            "source": self.source,
+            "recommendations": [
+                {"number": r.number, "text": r.text, "addressed_to": list(r.addressed_to)}
+                for r in self.recommendations
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who an addressee string (or a name found in text) was taken to mean, and why.
+
+    `registered` bodies are described in the registry graph; for the others (minted from
+    the string itself, scoped to the review's partnership) the RDF builder writes their
+    type, label, sector and locality into the review's own graph.
+    """
+
+    surface: str
+    iri: str
+    label: str
+    kind: str = "organisation"  # "organisation" | "group"
+    scope: str = "local"  # "national" | "local"
+    sector: str | None = None  # IRI of a concept in the sector scheme
+    method: str = "verbatim"  # exact | alias | acronym | pattern | fuzzy | generic | verbatim ...
+    confidence: float = 1.0
+    locality: str | None = None  # partnership area for local bodies
+    registered: bool = False
+
+
+@dataclass(frozen=True)
+class ThemeAssignment:
+    """A theme given to a recommendation, with the words that triggered it."""
+
+    theme: str  # concept IRI
+    label: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnrichedRecommendation:
+    """A recommendation with its resolved addressees, agency mentions and themes."""
+
+    recommendation: Recommendation
+    addressees: tuple[Resolution, ...]
+    mentions: tuple[Resolution, ...] = ()
+    themes: tuple[ThemeAssignment, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnrichedReview:
+    """A review after agency resolution and theme classification, ready for RDF."""
+
+    review: Review
+    recommendations: tuple[EnrichedRecommendation, ...]
+    extra: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,183 @@
+"""The embedded Oxigraph store on disk, written all-or-nothing.
+
+A write never touches the live store directory: it takes a hard-link checkpoint of it
+(`Store.backup`, cheap), applies the change to that copy, then swaps the copy in with two
+renames. A build that fails or is killed part-way leaves the live store exactly as it was;
+the only window between the two renames is repaired the next time the store is opened.
+rdflib models small graphs (one review, SHACL); `to_quads` is where the two meet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import StoreError
+from .iris import GRAPH
+
+DEFAULT_STORE = "dhr-store"
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("DHR_GRAPH_STORE", DEFAULT_STORE))
+
+
+def reference_graph_iri(source: Path) -> str:
+    """Named graph of a shipped (or user) reference file: `.../graph/{file stem}`."""
+    return f"{GRAPH}{source.stem}"
+
+
+class _TermConverter:
+    """rdflib -> pyoxigraph terms, caching the IRIs that repeat on every review."""
+
+    def __init__(self) -> None:
+        self._iris: dict[str, ox.NamedNode] = {}
+
+    def iri(self, value: str) -> ox.NamedNode:
+        node = self._iris.get(value)
+        if node is None:
+            node = self._iris[value] = ox.NamedNode(value)
+        return node
+
+    def term(self, t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(t, URIRef):
+            return self.iri(str(t))
+        if isinstance(t, Literal):
+            if t.language:
+                return ox.Literal(str(t), language=t.language)
+            if t.datatype:
+                return ox.Literal(str(t), datatype=self.iri(str(t.datatype)))
+            return ox.Literal(str(t))
+        if isinstance(t, BNode):
+            return ox.BlankNode(str(t))
+        raise TypeError(f"unsupported RDF term {t!r}")
+
+
+def to_quads(graph: Graph, graph_iri: str, conv: _TermConverter | None = None) -> list[ox.Quad]:
+    conv = conv or _TermConverter()
+    g = conv.iri(graph_iri)
+    term = conv.term
+    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]
+
+
+def parse_turtle_quads(path: Path, graph_iri: str) -> list[ox.Quad]:
+    g = ox.NamedNode(graph_iri)
+    try:
+        return [ox.Quad(t.subject, t.predicate, t.object, g)
+                for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+    except (SyntaxError, OSError) as exc:
+        raise StoreError(f"{path}: cannot read Turtle: {exc}") from None
+
+
+class GraphStore:
+    """A dhr-graph store directory: read it, query it, or replace named graphs atomically."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self._store: ox.Store | None = None
+
+    # -- reading
+    def exists(self) -> bool:
+        _recover(self.path)
+        return (self.path / "CURRENT").is_file()
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            if not self.exists():
+                raise StoreError(f"{self.path}: no dhr-graph store here (run 'dhr-graph build --store {self.path}' first)")
+            try:
+                self._store = ox.Store.read_only(str(self.path))
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot open store: {exc}") from None
+        return self._store
+
+    def close(self) -> None:
+        self._store = None
+
+    def query(self, sparql: str, substitutions: Mapping[str, object] | None = None,
+              prefixes: Mapping[str, str] | None = None) -> object:
+        """Run SPARQL with all named graphs as the default graph (see README)."""
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        return self.store.query(sparql, use_default_graph_as_union=True,
+                                substitutions=subs or None, prefixes=dict(prefixes or {}))
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
+        g = ox.NamedNode(graph_iri) if graph_iri else None
+        return self.store.quads_for_pattern(None, None, None, g)
+
+    # -- writing
+    def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = ()) -> None:
+        """Replace each named graph in `graphs` by its quads, drop `remove`, all or nothing."""
+        self.close()
+        with _write_lock(self.path):
+            _recover(self.path)
+            staging = self.path.with_name(f".{self.path.name}.staging")
+            if staging.exists():
+                shutil.rmtree(staging)  # left by a killed build: never part of the live store
+            try:
+                if (self.path / "CURRENT").is_file():
+                    live = ox.Store(str(self.path))
+                    live.backup(str(staging))
+                    del live
+                work = ox.Store(str(staging))
+                for name in [*graphs, *remove]:
+                    node = ox.NamedNode(name)
+                    if work.contains_named_graph(node):
+                        work.remove_graph(node)
+                work.bulk_extend(q for quads in graphs.values() for q in quads)
+                work.flush()
+                del work
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise StoreError(f"{self.path}: cannot write store: {exc}") from None
+            _swap_in(staging, self.path)
+
+
+def _old(path: Path) -> Path:
+    return path.with_name(f".{path.name}.old")
+
+
+def _swap_in(staging: Path, path: Path) -> None:
+    old = _old(path)
+    if path.exists():
+        os.rename(path, old)
+    os.rename(staging, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(path: Path) -> None:
+    """Finish or undo a swap that was interrupted between its two renames."""
+    old = _old(path)
+    if old.exists():
+        if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, path)
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path) -> Iterator[None]:
+    """One writer at a time per store directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(f".{path.name}.lock")
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{path}: another build is writing this store") from None
+        yield
