@@ -13,7 +13,7 @@ import contextlib
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -121,8 +121,13 @@ class GraphStore:
         return self.store.quads_for_pattern(None, None, None, g)
 
     # -- writing
-    def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = ()) -> None:
-        """Replace each named graph in `graphs` by its quads, drop `remove`, all or nothing."""
+    def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = (),
+                edit: Callable[[ox.Store], None] | None = None) -> None:
+        """Replace each named graph in `graphs` by its quads, drop `remove`, all or nothing.
+
+        `edit`, when given, runs on the working copy after the replacement and before the
+        swap (e.g. to update cross-review links), so its changes land in the same step.
+        """
         self.close()
         with _write_lock(self.path):
             _recover(self.path)
@@ -140,6 +145,8 @@ class GraphStore:
                     if work.contains_named_graph(node):
                         work.remove_graph(node)
                 work.bulk_extend(q for quads in graphs.values() for q in quads)
+                if edit is not None:
+                    edit(work)
                 work.flush()
                 del work
             except OSError as exc:
