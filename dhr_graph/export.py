@@ -1,15 +1,26 @@
-"""Linked-data exports of the store, written atomically (temporary file, then rename)."""
+"""Linked-data exports of the store, written atomically (temporary file, then rename).
+
+Every RDF export is written with a VoID/DCAT description of what it holds beside it
+(`NAME.void.ttl`, see void.py), so a file found on its own still says what it is, where it
+came from and under which terms. JSON-LD is compacted with the context shipped in
+`ontology/context.jsonld`, so keys read as `title`, `addressedTo`, `hasTheme`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.term import Node
 
+from . import resources
 from .iris import PREFIXES
 from .store import GraphStore
 
@@ -22,6 +33,15 @@ RDF_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
     "jsonld": (ox.RdfFormat.JSON_LD, True),
     "rdfxml": (ox.RdfFormat.RDF_XML, False),
 }
+MEDIA_TYPES: dict[str, str] = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "nq": "application/n-quads",
+    "trig": "application/trig",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+CONTEXT_FILE = "context.jsonld"
 
 
 @contextlib.contextmanager
@@ -31,8 +51,10 @@ def atomic_output(path: str | Path, mode: str = "wb") -> Iterator:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode) as handle:
+        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an export is meant to be shared
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -40,17 +62,103 @@ def atomic_output(path: str | Path, mode: str = "wb") -> Iterator:
         raise
 
 
-def export_rdf(store: GraphStore, path: str | Path, fmt: str) -> int:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def void_path(path: str | Path) -> Path:
+    """Where the dataset description of an export goes: `dhr.trig` -> `dhr.trig.void.ttl`."""
+    path = Path(path)
+    return path.with_name(f"{path.name}.void.ttl")
+
+
+def jsonld_context() -> dict[str, Any]:
+    """The shipped JSON-LD context (the value of its `@context` key)."""
+    with open(resources.ontology_dir() / CONTEXT_FILE, encoding="utf-8") as handle:
+        return json.load(handle)["@context"]
+
+
+def export_statements(store: GraphStore, fmt: str) -> list[ox.Quad] | list[ox.Triple]:
+    """What an export of `fmt` holds: all quads, or for triple formats the union's distinct triples."""
+    if RDF_FORMATS[fmt][1]:
+        return sorted(store.quads(), key=_quad_key)
+    return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()}, key=str)
+
+
+def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool = True,
+               publish_url: str | None = None) -> int:
     """Export the whole store; dataset formats keep one named graph per review.
 
-    Triple formats (Turtle, N-Triples, RDF/XML) get the union of all graphs.
+    Triple formats (Turtle, N-Triples, RDF/XML) get the union of all graphs. With
+    `describe`, the VoID/DCAT description is written beside the export (see `void_path`);
+    `publish_url`, the folder URL the files will be published at, gives it download links.
     Returns the number of statements written.
     """
-    rdf_format, quads = RDF_FORMATS[fmt]
-    if quads:
-        items: list = list(store.quads())
-    else:
-        items = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()}, key=str)
+    rdf_format, _ = RDF_FORMATS[fmt]
+    items = export_statements(store, fmt)
     with atomic_output(path) as handle:
-        ox.serialize(items, handle, rdf_format, prefixes=PREFIXES if fmt != "nt" and fmt != "nq" else None)
+        if fmt == "jsonld":
+            handle.write(to_jsonld(items).encode("utf-8"))
+        else:
+            prefixes = PREFIXES if fmt not in ("nt", "nq") else None
+            ox.serialize(items, handle, rdf_format, prefixes=prefixes)
+    if describe:
+        from .void import write_description  # void.py imports this module
+
+        write_description(store, items, Path(path), fmt, publish_url=publish_url)
     return len(items)
+
+
+def to_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> str:
+    """JSON-LD compacted with the shipped context, inlined so the file parses offline."""
+    ds = to_rdflib(items)
+    context = jsonld_context()
+    text = ds.serialize(format="json-ld", context=context, auto_compact=True, indent=1)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def to_rdflib(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Dataset:
+    """An rdflib Dataset of pyoxigraph statements (triples land in the default graph)."""
+    ds = Dataset()
+    cache: dict[Any, Node] = {}
+
+    def conv(term: Any) -> Node:
+        node = cache.get(term)
+        if node is None:
+            node = cache[term] = rdflib_term(term)
+        return node
+
+    graphs: dict[Any, Any] = {}
+    for item in items:
+        g_term = getattr(item, "graph_name", None)
+        if g_term is None or isinstance(g_term, ox.DefaultGraph):
+            target = ds.default_graph
+        else:
+            target = graphs.get(g_term)
+            if target is None:
+                target = graphs[g_term] = ds.graph(conv(g_term))
+        target.add((conv(item.subject), conv(item.predicate), conv(item.object)))
+    return ds
+
+
+def rdflib_term(term: Any) -> Node:
+    """pyoxigraph term -> rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    """Group quads by graph so TriG writes one block per named graph."""
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))

@@ -15,7 +15,7 @@ RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 
 
 def _short(value: str | None, width: int) -> str:
-    text = "" if value is None else value
+    text = "" if value is None else " ".join(value.split())  # one line per row, whatever the value
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -45,17 +45,21 @@ def _is_number(text: str) -> bool:
 
 
 def as_delimited(result: QueryResult, delimiter: str = ",") -> str:
+    """CSV (RFC 4180 quoting) or TSV (no quoting: tabs and line breaks in values become spaces).
+
+    Cells hold plain values (IRIs and literal text), the way spreadsheets and pandas read them.
+    """
+    header = ["result"] if result.boolean is not None else result.variables
+    if result.boolean is not None:
+        rows = [["true" if result.boolean else "false"]]
+    else:
+        rows = [["" if row[v] is None else row[v] for v in result.variables] for row in result.values()]
+    if delimiter == "\t":
+        return "".join("\t".join(" ".join(c.split()) for c in cells) + "\n" for cells in [header, *rows])
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    if result.boolean is not None:
-        writer.writerows([["result"], ["true" if result.boolean else "false"]])
-        return buf.getvalue()
-    writer.writerow(result.variables)
-    for row in result.values():
-        cells = ["" if row[v] is None else row[v] for v in result.variables]
-        if delimiter == "\t":  # TSV has no quoting: keep each value on its line and in its column
-            cells = [" ".join(c.split()) for c in cells]
-        writer.writerow(cells)
+    writer.writerow(header)
+    writer.writerows(rows)
     return buf.getvalue()
 
 

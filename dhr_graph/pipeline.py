@@ -155,7 +155,9 @@ def build(
         for path in tk.reference_files():
             iri = reference_graph_iri(path)
             staged[iri] = parse_turtle_quads(path, iri)
-        gs.replace(staged)
+        from .links import updater  # numpy/scipy load only when a build writes
+
+        gs.replace(staged, edit=updater(tk.minter.review(p.review_key) for p in report.landed if p.review_key))
         report.committed = True
         report.triples = sum(len(q) for q in staged.values())
     return report

@@ -9,6 +9,7 @@ the query projects, so they cannot serve filters and HAVING-style limits.)
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,24 +39,45 @@ class Param:
     required: bool = False
     doc: str = ""
 
-    def term(self, value: str) -> ox.NamedNode | ox.Literal:
-        """The RDF term for a user's value, checked against the declared type."""
-        try:
-            if self.type == "integer":
-                return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
-            if self.type == "decimal":
-                float(value)
-                return ox.Literal(value, datatype=ox.NamedNode(_XSD + "decimal"))
-            if self.type == "boolean":
-                if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
-                    raise ValueError(value)
-                flag = value.lower() in {"true", "1", "yes"}
-                return ox.Literal("true" if flag else "false", datatype=ox.NamedNode(_XSD + "boolean"))
-            if self.type == "iri":
-                return ox.NamedNode(value)
-        except ValueError:
-            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}") from None
-        return ox.Literal(value)
+    def term(self, value: Any) -> ox.NamedNode | ox.Literal:
+        """The RDF term for a user's value, checked against the declared type.
+
+        The value only ever becomes one escaped RDF term, so text such as `x" } ; DROP ALL`
+        stays a string; a value that does not fit the type is refused with one clear line.
+        """
+        text = _as_text(value)
+        if self.type == "integer" and _INTEGER_RE.match(text):
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
+        if self.type == "decimal" and _DECIMAL_RE.match(text):
+            return ox.Literal(text, datatype=ox.NamedNode(_XSD + "decimal"))
+        if self.type == "boolean" and text.lower() in _BOOLEANS:
+            flag = _BOOLEANS[text.lower()]
+            return ox.Literal("true" if flag else "false", datatype=ox.NamedNode(_XSD + "boolean"))
+        if self.type == "iri":
+            try:
+                return ox.NamedNode(text.strip("<>") if text.startswith("<") else text)
+            except ValueError:
+                pass
+        if self.type == "string":
+            return ox.Literal(text)
+        expected = {"integer": "a whole number", "decimal": "a decimal number such as 2.5",
+                    "boolean": "true or false", "iri": "an absolute IRI such as https://example.org/x"}
+        raise QueryError(f"parameter {self.name}: {text!r} is not a valid {self.type} "
+                         f"(expected {expected[self.type]})")
+
+
+_INTEGER_RE = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def _as_text(value: Any) -> str:
+    """Python values from the API (True, 3, 2.5, a term) as the text a user would type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (ox.NamedNode, ox.Literal)):
+        return value.value
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -144,7 +166,9 @@ def get_query(name_or_path: str) -> NamedQuery:
         return load_query(path)
     queries = library()
     if name_or_path not in queries:
-        raise QueryError(f"unknown query {name_or_path!r} (see 'dhr-graph query --list')")
+        close = difflib.get_close_matches(name_or_path, list(queries), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise QueryError(f"unknown query {name_or_path!r} ({hint}see 'dhr-graph query --list')")
     return queries[name_or_path]
 
 
@@ -166,13 +190,43 @@ class QueryResult:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as Python values: numbers and booleans typed, IRIs and other literals as str."""
+        return [{v: python_value(row.get(v)) for v in self.variables} for row in self.rows]
+
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame (pandas is optional: install it to use this)."""
+        """A pandas DataFrame with typed columns (pandas is optional: install it to use this)."""
         try:
             import pandas as pd
         except ImportError:
-            raise QueryError("to_dataframe() needs pandas: pip install pandas") from None
-        return pd.DataFrame(self.values(), columns=self.variables)
+            raise QueryError("to_dataframe() needs pandas: pip install 'dhr-graph[pandas]'") from None
+        if self.boolean is not None:
+            return pd.DataFrame({"result": [self.boolean]})
+        return pd.DataFrame(self.records(), columns=self.variables)
+
+
+_INTEGER_TYPES = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                      "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                                      "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_FLOAT_TYPES = {_XSD + t for t in ("decimal", "double", "float")}
+
+
+def python_value(term: Any) -> Any:
+    """One result term as a Python value (None when unbound)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        try:
+            if datatype in _INTEGER_TYPES:
+                return int(term.value)
+            if datatype in _FLOAT_TYPES:
+                return float(term.value)
+        except ValueError:
+            return term.value
+        if datatype == _XSD + "boolean":
+            return term.value in ("true", "1")
+    return term.value
 
 
 def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
@@ -210,14 +264,16 @@ def _outer_group_start(text: str) -> int:
     raise QueryError("query has no WHERE group to bind parameters in")
 
 
-def run(store: GraphStore, query: NamedQuery | str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run a named query object or raw SPARQL text against the store."""
+def run(store: GraphStore | str | Path, query: NamedQuery | str,
+        params: Mapping[str, Any] | None = None) -> QueryResult:
+    """Run a named query object or raw SPARQL text against the store (a GraphStore or its folder)."""
+    gs = store if isinstance(store, GraphStore) else GraphStore(store)
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
     text = bind_values(nq.text, nq.bindings(params or {}))
     try:
-        result = store.query(text, prefixes=PREFIXES)
+        result = gs.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(f"{nq.path}: SPARQL syntax error: {_one_line(exc)}") from None
+        raise QueryError(syntax_error_message(nq, exc)) from None
     except OSError as exc:
         raise QueryError(f"{nq.path}: query failed: {_one_line(exc)}") from None
     if isinstance(result, ox.QueryBoolean):
@@ -229,9 +285,54 @@ def run(store: GraphStore, query: NamedQuery | str, params: Mapping[str, Any] | 
     raise QueryError(f"{nq.path}: only SELECT and ASK queries give tables; use CONSTRUCT through the Python API")
 
 
-def run_named(store: GraphStore, name: str, **params: Any) -> QueryResult:
-    """Python API: `run_named(GraphStore('dhr-store'), 'shared-agencies', min=3)`."""
+def run_named(store: GraphStore | str | Path, name: str, **params: Any) -> QueryResult:
+    """Python API: `run_named('dhr-store', 'shared-agencies', min=3).rows` (or `.to_dataframe()`)."""
     return run(store, get_query(name), params)
+
+
+def check_syntax(query: NamedQuery | str) -> None:
+    """Raise QueryError (with file, line and column) unless the query text parses."""
+    nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
+    try:
+        ox.Store().query(nq.text, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        raise QueryError(syntax_error_message(nq, exc)) from None
+
+
+_POSITION_RE = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
+_MAX_EXPECTED = 8
+
+
+def syntax_error_message(nq: NamedQuery, exc: SyntaxError) -> str:
+    """`FILE:LINE:COLUMN: SPARQL syntax error: REASON near 'TEXT'`, on one line.
+
+    Oxigraph reports the position in the text it was given; parameters are inserted on the
+    line of the first `{`, so the position is taken again from the query as written.
+    """
+    try:
+        ox.Store().query(nq.text, prefixes=PREFIXES)
+    except SyntaxError as original:
+        exc = original
+    message = _one_line(exc)
+    m = _POSITION_RE.match(str(exc).strip())
+    if not m:
+        return f"{nq.path}: SPARQL syntax error: {message}"
+    line, column, reason = int(m.group(1)), int(m.group(2)), _one_line(m.group(3))
+    lines = nq.text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    prefix = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*\s*$", source[:max(column - 1, 0)])
+    if "Prefix not found" in reason and prefix:
+        reason = f"unknown prefix '{prefix.group(1) or ''}:' (declare it with PREFIX)"
+    elif reason.startswith("expected one of "):
+        options = reason.removeprefix("expected one of ").split(", ")
+        if len(options) > _MAX_EXPECTED or any(len(o) > 20 for o in options):
+            shown = [o for o in options if len(o) <= 20][:_MAX_EXPECTED]
+            reason = "expected one of " + ", ".join(shown) + ", ..."
+    shown_line = _one_line(source)
+    if len(shown_line) > 60:
+        shown_line = shown_line[:59] + "…"
+    where = f" in {shown_line!r}" if shown_line else " at the end of the query"
+    return f"{nq.path}:{line}:{column}: SPARQL syntax error: {reason}{where}"
 
 
 def _one_line(exc: BaseException) -> str:

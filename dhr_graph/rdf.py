@@ -122,3 +122,7 @@ def _resolution(g: Graph, node: URIRef, res: Resolution) -> None:
         g.add((agency, ORG.classification, URIRef(res.sector)))
     if res.locality:
         g.add((agency, DHR.locality, Literal(res.locality)))
+    if res.successor:  # e.g. a CCG named by a review, and the ICB that took over from it
+        g.add((agency, DHR.succeededBy, URIRef(res.successor)))
+        if res.succession_date:
+            g.add((agency, DHR.successionDate, Literal(res.succession_date, datatype=XSD.date)))

@@ -71,6 +71,9 @@ class Resolution:
     confidence: float = 1.0
     locality: str | None = None  # partnership area for local bodies
     registered: bool = False
+    successor: str | None = None  # IRI of the body that took over (dhr:succeededBy), e.g. a CCG's ICB
+    succession_date: str | None = None  # "YYYY-MM-DD" the successor took over (dhr:successionDate)
+    generic: str | None = None  # IRI of the generic/group name entry a scoped body was minted from
 
 
 @dataclass(frozen=True)

@@ -1,63 +1,403 @@
-"""SHACL validation of review graphs with pySHACL against the shapes in `shapes/`."""
+"""SHACL validation of review graphs against the shapes in `shapes/`.
+
+Two things make this fast enough for thousands of reviews:
+
+- Review graphs are validated in batches: one data graph holds many reviews, one pySHACL
+  run checks them all, and each result is mapped back to its review by its focus node. No
+  shape compares one review with another, so a batch gives the same verdicts as one review
+  at a time (see shapes/dhr-shapes.ttl for the one caveat, shared nodes).
+- SHACL-SPARQL constraints (`sh:sparql`) are run set-at-a-time: once per batch with
+  `$this` left free and joined to the shape's target class, instead of once per focus node
+  as a general SHACL engine does (pySHACL re-parses the query for every node). Every other
+  constraint is pySHACL's.
+
+A review graph alone does not say what its theme IRIs or registered agencies are; those are
+described in the reference graphs (theme scheme, sector scheme, agency registry, ontology).
+`Reference` adds to each batch the reference description of exactly the things the batch
+points at, following the properties whose values the shapes check by class.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph
-from rdflib.namespace import SH
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.term import Node
 
 from . import resources
+from .errors import DhrGraphError
+from .iris import DHR
+from .parser import natural_key
+
+DEFAULT_BATCH = 250  # reviews per pySHACL run: large enough to amortise, small enough for memory
+SEVERITIES = ("Violation", "Warning", "Info")
+_VAR_RE = re.compile(r"\{[?$](\w+)\}")
+_THIS_RE = re.compile(r"\$this\b")
+# Links from a review's nodes to the nodes that own them, used to name recommendations.
+_OWNER_LINKS = (DHR.addressing, DHR.mention, DHR.themeAssignment)
+_NAMING_LINKS = (DHR.addressedTo, DHR.mentions)
+
+
+class ValidationError(DhrGraphError):
+    """The shapes themselves cannot be used (bad Turtle, unsupported SHACL-SPARQL form)."""
 
 
 @dataclass(frozen=True)
 class ShapeResult:
+    """One SHACL result, with what a person needs to find it on the page."""
+
     severity: str  # "Violation" | "Warning" | "Info"
     focus: str
     path: str | None
     message: str
+    value: str | None = None
+    shape: str | None = None
+    numbers: tuple[str, ...] = ()  # recommendation number(s) the result concerns
+    terms: tuple[Node | None, ...] = field(default=(), compare=False, repr=False)  # focus, path, value, shape
+
+    def where(self) -> str:
+        if not self.numbers:
+            return "review"
+        return ("recommendation " if len(self.numbers) == 1 else "recommendations ") + ", ".join(self.numbers)
 
 
 @dataclass(frozen=True)
 class ValidationResult:
+    """The verdict on one review graph."""
+
     source: str
     results: tuple[ShapeResult, ...]
+    graph: str | None = None
 
     @property
     def conforms(self) -> bool:
         """Only violations stop a review from landing; warnings and infos are reported."""
         return not any(r.severity == "Violation" for r in self.results)
 
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
     def messages(self) -> list[str]:
-        return [f"{r.severity.lower()}: {self.source}: {r.message} ({r.focus})" for r in self.results]
+        """One line per result: severity, page, recommendation, message."""
+        return [f"{r.severity.lower()}: {self.source}: {r.where()}: {r.message}" for r in self.results]
+
+
+@dataclass(frozen=True)
+class ReviewGraph:
+    """One review's named graph, ready to validate."""
+
+    iri: str
+    graph: Graph
+    source: str
+
+
+# ---------------------------------------------------------------- reference data
+
+
+class Reference:
+    """The reference data the shapes need to see beside a review graph.
+
+    Holds, per subject, its triples from the reference graphs; `context(graph)` returns the
+    triples about the things the graph points at through `links` (followed transitively
+    within the reference data), plus the class hierarchy so `sh:class` sees subclasses.
+    """
+
+    def __init__(self, graph: Graph, links: Iterable[URIRef]) -> None:
+        self.links = frozenset(links)
+        self.hierarchy = [(s, p, o) for s, p, o in graph.triples((None, RDFS.subClassOf, None))
+                          if isinstance(s, URIRef) and isinstance(o, URIRef)]
+        self._about: dict[Node, list[tuple[Node, Node, Node]]] = defaultdict(list)
+        for triple in graph:
+            if isinstance(triple[0], URIRef):
+                self._about[triple[0]].append(triple)
+
+    def __contains__(self, node: Node) -> bool:
+        return node in self._about
+
+    def about(self, graph: Graph) -> set[Node]:
+        """Reference subjects that `graph` reaches through the link properties."""
+        links = self.links
+        todo = [o for s, p, o in graph if p in links and o in self._about]
+        seen: set[Node] = set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            todo.extend(o for _, p, o in self._about[node] if p in links and o in self._about and o not in seen)
+        return seen
+
+    def triples(self, nodes: Iterable[Node]) -> Iterator[tuple[Node, Node, Node]]:
+        for node in nodes:
+            yield from self._about.get(node, ())
+
+
+# ---------------------------------------------------------------- SHACL-SPARQL, set-at-a-time
+
+
+@dataclass(frozen=True)
+class SparqlConstraint:
+    """An `sh:sparql` constraint of a node shape with an `sh:targetClass`, run for all targets at once."""
+
+    shape: URIRef
+    node: Node
+    target: URIRef
+    severity: str
+    message: str
+    query: object  # a prepared rdflib query
+
+    @classmethod
+    def from_shapes(cls, shapes: Graph) -> list[SparqlConstraint]:
+        out = []
+        for shape, node in shapes.subject_objects(SH.sparql):
+            targets = list(shapes.objects(shape, SH.targetClass))
+            if len(targets) != 1 or shapes.value(shape, SH.path) is not None:
+                raise ValidationError(
+                    f"shape {shape}: SHACL-SPARQL constraints need a node shape with exactly one sh:targetClass")
+            if (shapes.value(node, SH.deactivated) or Literal(False)).toPython() is True:
+                continue
+            select = str(shapes.value(node, SH.select) or "")
+            if not select:
+                raise ValidationError(f"shape {shape}: sh:sparql constraint without sh:select")
+            text = _with_target(_THIS_RE.sub("?this", select), targets[0])
+            namespaces = {}
+            for decl in (d for src in shapes.objects(node, SH.prefixes) for d in shapes.objects(src, SH.declare)):
+                namespaces[str(shapes.value(decl, SH.prefix))] = str(shapes.value(decl, SH.namespace))
+            severity = shapes.value(node, SH.severity) or shapes.value(shape, SH.severity) or SH.Violation
+            message = shapes.value(node, SH.message) or shapes.value(shape, SH.message) or Literal("does not conform")
+            try:
+                query = prepareQuery(text, initNs=namespaces)
+            except Exception as exc:  # rdflib raises pyparsing errors of several kinds
+                raise ValidationError(f"shape {shape}: cannot read its SPARQL: {exc}") from None
+            out.append(cls(shape, node, targets[0], str(severity).rsplit("#", 1)[-1], str(message), query))
+        return out
+
+    def run(self, data: Graph) -> Iterator[dict[str, Node]]:
+        """One solution per result, with `this` bound to the focus node."""
+        for row in data.query(self.query):
+            yield {k: v for k, v in row.asdict().items() if v is not None}
+
+    def render(self, row: dict[str, Node]) -> str:
+        return _VAR_RE.sub(lambda m: str(row.get(m.group(1), m.group(0))), self.message)
+
+
+def _with_target(select: str, target: URIRef) -> str:
+    """Join `?this` to the shape's target class (and its subclasses) in the outer WHERE group."""
+    where = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
+    if where is None:
+        raise ValidationError(f"SHACL-SPARQL query without a WHERE group: {select[:60]!r}")
+    cut = where.end()
+    return select[:cut] + f" ?this a/<{RDFS.subClassOf}>* <{target}> . " + select[cut:]
+
+
+# ---------------------------------------------------------------- the validator
 
 
 class Validator:
-    """Holds the parsed shapes so each review is validated without re-reading them."""
+    """Validates review graphs; holds the parsed shapes and reference data between calls."""
 
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(self, shapes: Graph, reference: Graph | None = None, batch_size: int = DEFAULT_BATCH) -> None:
         self.shapes = shapes
+        self.core = Graph()
+        for triple in shapes:
+            if triple[1] != SH.sparql:
+                self.core.add(triple)
+        for prefix, ns in shapes.namespaces():
+            self.core.bind(prefix, ns, override=True)
+        self.sparql = SparqlConstraint.from_shapes(shapes)
+        links = {p for s in shapes.subjects(SH["class"], None) for p in shapes.objects(s, SH.path)
+                 if isinstance(p, URIRef)}
+        self.reference = Reference(reference if reference is not None else Graph(), links | {DHR.succeededBy})
+        self.batch_size = batch_size
 
     @classmethod
-    def load(cls, files: list[Path] | None = None) -> Validator:
-        shapes = Graph()
-        for path in files or sorted(resources.shapes_dir().glob("*.ttl")):
-            shapes.parse(path, format="turtle")
-        return cls(shapes)
+    def load(cls, files: Sequence[str | Path] | None = None, reference: Sequence[str | Path] | Graph | None = None,
+             batch_size: int = DEFAULT_BATCH) -> Validator:
+        """Shapes from `files` (default: the bundled shapes); reference data from Turtle files
+        or a graph (default: the bundled ontology, schemes and registry)."""
+        shapes = _read_turtle(files if files is not None else sorted(resources.shapes_dir().glob("*.ttl")))
+        if not isinstance(reference, Graph):
+            reference = _read_turtle(reference if reference is not None
+                                     else sorted(resources.ontology_dir().glob("*.ttl")))
+        return cls(shapes, reference, batch_size)
 
-    def validate(self, graph: Graph, source: str = "") -> ValidationResult:
-        _, report, _ = shacl_validate(graph, shacl_graph=self.shapes, advanced=True, allow_warnings=True)
-        results = []
-        for node in report.subjects(SH.resultSeverity, None):
-            severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
-            path = report.value(node, SH.resultPath)
-            results.append(ShapeResult(
-                severity=severity,
-                focus=str(report.value(node, SH.focusNode)),
-                path=str(path) if path is not None else None,
-                message=str(report.value(node, SH.resultMessage) or "does not conform"),
+    def validate(self, graph: Graph, source: str = "", iri: str | None = None) -> ValidationResult:
+        """Validate one review graph."""
+        return self.validate_many([ReviewGraph(iri or "", graph, source)])[0]
+
+    def validate_many(self, reviews: Sequence[ReviewGraph]) -> list[ValidationResult]:
+        """Validate many review graphs, in batches; one result per review, in order."""
+        out: list[ValidationResult] = []
+        for start in range(0, len(reviews), self.batch_size):
+            out.extend(self._batch(reviews[start:start + self.batch_size]))
+        return out
+
+    def _batch(self, reviews: Sequence[ReviewGraph]) -> list[ValidationResult]:
+        data = Graph(store="SimpleMemory")  # no per-triple context bookkeeping: ~2x faster here
+        owners: dict[Node, list[int]] = defaultdict(list)  # subject -> reviews describing it
+        users: dict[Node, list[int]] = defaultdict(list)  # reference subject -> reviews pointing at it
+        for i, rg in enumerate(reviews):
+            for s in set(rg.graph.subjects()):
+                owners[s].append(i)
+            for node in self.reference.about(rg.graph):
+                users[node].append(i)
+            data += rg.graph
+        for triple in self.reference.triples(users):
+            data.add(triple)
+        for triple in self.reference.hierarchy:
+            data.add(triple)
+
+        raw: list[tuple[str, Node, Node | None, Node | None, Node | None, str]] = []
+        _, report, _ = shacl_validate(data, shacl_graph=self.core, inference="none", advanced=False,
+                                      inplace=True, allow_warnings=True, allow_infos=True)
+        for node in report.subjects(RDF.type, SH.ValidationResult):
+            raw.append((
+                str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+                report.value(node, SH.focusNode),
+                report.value(node, SH.resultPath),
+                report.value(node, SH.value),
+                report.value(node, SH.sourceShape),
+                str(report.value(node, SH.resultMessage) or "does not conform"),
             ))
-        results.sort(key=lambda r: (r.severity, r.focus, r.message))
-        return ValidationResult(source=source, results=tuple(results))
+        for constraint in self.sparql:
+            for row in constraint.run(data):
+                raw.append((constraint.severity, row["this"], row.get("path"), row.get("value"),
+                            constraint.shape, constraint.render(row)))
+
+        per_review: list[list[ShapeResult]] = [[] for _ in reviews]
+        for severity, focus, path, value, shape, message in raw:
+            for i in self._owners_of(reviews, owners, users, focus, path, value):
+                per_review[i].append(ShapeResult(
+                    severity=severity, focus=str(focus), path=_str(path), message=message, value=_str(value),
+                    shape=_str(shape), numbers=_numbers(reviews[i].graph, focus, value),
+                    terms=(focus, path, value, shape)))
+        return [
+            ValidationResult(rg.source, tuple(sorted(set(rs), key=_order)), rg.iri or None)
+            for rg, rs in zip(reviews, per_review)
+        ]
+
+    @staticmethod
+    def _owners_of(reviews: Sequence[ReviewGraph], owners: dict, users: dict, focus: Node,
+                   path: Node | None, value: Node | None) -> list[int]:
+        """The reviews a result belongs to; on a node several reviews describe, only those
+        whose own graph holds the offending value."""
+        found = owners.get(focus) or users.get(focus) or []
+        if len(found) > 1 and isinstance(path, URIRef) and value is not None:
+            narrowed = [i for i in found if (focus, path, value) in reviews[i].graph]
+            return narrowed or found
+        return found
+
+
+def _str(node: Node | None) -> str | None:
+    return None if node is None else str(node)
+
+
+def _order(r: ShapeResult) -> tuple:
+    return (SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9, r.numbers, r.message, r.focus)
+
+
+def _numbers(graph: Graph, focus: Node, value: Node | None) -> tuple[str, ...]:
+    """Recommendation number(s) a result concerns, found from its focus node or value."""
+    for node in (focus, value):
+        if node is None or isinstance(node, Literal):
+            continue
+        number = graph.value(node, DHR.number)
+        if number is not None:
+            return (str(number),)
+        for link in _OWNER_LINKS:
+            rec = graph.value(None, link, node)
+            if rec is not None and graph.value(rec, DHR.number) is not None:
+                return (str(graph.value(rec, DHR.number)),)
+    if focus is not None and (focus, RDF.type, DHR.Review) not in graph:
+        recs = {str(graph.value(rec, DHR.number)) for link in _NAMING_LINKS for rec in graph.subjects(link, focus)
+                if graph.value(rec, DHR.number) is not None}
+        if recs:
+            return tuple(sorted(recs, key=natural_key))
+    return ()
+
+
+def _read_turtle(files: Iterable[str | Path]) -> Graph:
+    graph = Graph()
+    for path in files:
+        try:
+            graph.parse(str(path), format="turtle")
+        except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
+            raise ValidationError(f"{path}: cannot read Turtle: {exc}") from None
+    return graph
+
+
+# ---------------------------------------------------------------- reports
+
+
+def summary(results: Sequence[ValidationResult]) -> dict[str, int]:
+    return {
+        "reviews": len(results),
+        "conforming": sum(1 for r in results if r.conforms),
+        **{s.lower(): sum(r.count(s) for r in results) for s in SEVERITIES},
+    }
+
+
+def report_text(results: Sequence[ValidationResult]) -> str:
+    """Readable report grouped by review: the source page, then one line per result."""
+    lines: list[str] = []
+    for r in results:
+        if not r.results:
+            continue
+        lines.append(f"{r.source}  ({r.graph})" if r.graph else r.source)
+        for res in r.results:
+            path = f" [{res.path.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}]" if res.path else ""
+            lines.append(f"  {res.severity.lower():9} {res.where()}: {res.message}{path}")
+    s = summary(results)
+    lines.append(
+        f"{s['reviews']} reviews validated: {s['conforming']} conform, {s['reviews'] - s['conforming']} do not "
+        f"({s['violation']} violations, {s['warning']} warnings, {s['info']} infos)")
+    return "\n".join(lines) + "\n"
+
+
+def report_json(results: Sequence[ValidationResult]) -> str:
+    return json.dumps({
+        "conforms": all(r.conforms for r in results),
+        "summary": summary(results),
+        "reviews": [
+            {"source": r.source, "graph": r.graph, "conforms": r.conforms,
+             "results": [{"severity": x.severity, "recommendation": list(x.numbers), "message": x.message,
+                          "focus": x.focus, "path": x.path, "value": x.value, "shape": x.shape}
+                         for x in r.results]}
+            for r in results
+        ],
+    }, indent=2, ensure_ascii=False) + "\n"
+
+
+def report_graph(results: Sequence[ValidationResult]) -> Graph:
+    """A standard SHACL validation report (one sh:ValidationReport for all reviews)."""
+    g = Graph()
+    g.bind("sh", SH)
+    g.bind("dhr", DHR)
+    report = BNode()
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(all(r.conforms for r in results))))
+    for r in results:
+        for x in r.results:
+            node = BNode()
+            focus, path, value, shape = (x.terms + (None, None, None, None))[:4]
+            g.add((report, SH.result, node))
+            g.add((node, RDF.type, SH.ValidationResult))
+            g.add((node, SH.resultSeverity, SH[x.severity]))
+            g.add((node, SH.focusNode, focus if focus is not None else URIRef(x.focus)))
+            g.add((node, SH.resultMessage, Literal(x.message)))
+            for pred, term in ((SH.resultPath, path), (SH.value, value), (SH.sourceShape, shape)):
+                if term is not None:
+                    g.add((node, pred, term))
+            if r.graph:
+                g.add((node, DHR.sourceFile, Literal(r.source)))
+            for number in x.numbers:
+                g.add((node, DHR.number, Literal(number, datatype=XSD.string)))
+    return g

@@ -14,7 +14,6 @@ import click
 
 from .. import __version__
 from ..errors import DhrGraphError, InputError
-from ..export import RDF_FORMATS, export_rdf
 from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
@@ -146,48 +145,44 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
 @main.command("query")
 @click.argument("query", required=False)
 @store_option
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Query parameter; repeatable.")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Query parameter, checked against its declared type; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
-@click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
 def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a named query, a .rq file, or SPARQL from standard input ('-').
+
+    Parameter values are bound as RDF terms, never pasted into the query text. Queries see
+    the union of all named graphs as their default graph.
 
     \b
     Examples:
       dhr-graph query --list
       dhr-graph query shared-agencies --param min=3 --format csv
+      dhr-graph query agency-recommendations --param agency="Home Office"
       echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | dhr-graph query -
     """
     if list_:
-        for name, nq in library().items():
-            click.echo(f"{name:28} {nq.description.split('. ')[0]}")
+        queries = library()
+        width = max((len(name) for name in queries), default=0)
+        for name, nq in queries.items():
+            first = nq.description.split(". ")[0].rstrip(".")
+            first = first if len(first) <= 90 else first[:89].rstrip(" ,;") + "…"
+            args = " ".join(f"{p.name}{'*' if p.required else ''}" for p in nq.params)
+            click.echo(f"{name:{width}}  {first}" + (f"  [{args}]" if args else ""))
+        click.echo("(* required; see the header of queries/NAME.rq for each parameter)")
         return
     if not query:
         raise click.UsageError("give a query name, a .rq file or '-' (or --list)")
-    values = {}
+    values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
         values[key.strip()] = value
     nq = parse_query_text(sys.stdin.read(), "stdin") if query == "-" else get_query(query)
     result = run(open_store(store), nq, values)
     click.echo(render(result, fmt), nl=False)
-
-
-@main.command("export")
-@store_option
-@click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default="trig", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_cmd(store: Path | None, fmt: str, output: Path) -> None:
-    """Export the store as RDF (dataset formats keep one named graph per review).
-
-    \b
-    Example:
-      dhr-graph export --format trig -o out/dhr.trig
-    """
-    n = export_rdf(open_store(store), output, fmt)
-    click.echo(f"wrote {n} statements to {output}")
 
 
 @main.command("stats")
@@ -205,3 +200,16 @@ def stats_cmd(store: Path | None) -> None:
         click.echo(f"{row['what']:24} {row['count']:>8}")
     click.echo(f"{'named graphs':24} {len(gs.named_graphs()):>8}")
     click.echo(f"{'quads':24} {len(gs):>8}")
+
+
+def _register() -> None:
+    """Command groups that live in their own modules (one module per concern)."""
+    from . import agencies, export, links, themes
+
+    main.add_command(agencies.group)
+    main.add_command(themes.group)
+    main.add_command(links.group)
+    main.add_command(export.command)
+
+
+_register()

@@ -1,0 +1,285 @@
+"""Time the full build and every named query, against a plain rdflib pipeline in the same run.
+
+For each corpus size (default 100, 500 and 2,000 SYNTHETIC reviews from generate_corpus.py):
+- toolkit: `pipeline.build` (parse, resolve agencies, classify themes, SHACL-validate, write the
+  Oxigraph store), then every named query through `queries.run_named`, rows materialised;
+- baseline: the same pages through the same parse/resolve/classify/RDF/validate stages into an
+  in-memory `rdflib.Dataset` (default graph = union of the named graphs), then the same .rq
+  files with `Dataset.query` and the same parameter values as `initBindings`.
+Each build runs in its own subprocess so its peak memory (ru_maxrss) is its own. Query times
+are medians of several runs (the machine is shared: absolute times are noisy, ratios less so).
+A baseline query slower than the time cap is stopped and reported as "> cap".
+Results go to benchmarks/README.md between the bench:build-query markers.
+
+    python benchmarks/bench_build_query.py [--sizes 100 500 2000] [--runs 5] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+START, END = "<!-- bench:build-query -->", "<!-- /bench:build-query -->"
+BASELINE_CAP_S = 120.0  # one baseline query run longer than this is stopped
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def bench_params() -> dict[str, dict[str, str]]:
+    """Values for required parameters, taken from each query's first example that gives them.
+
+    Optional parameters keep their defaults, which is the widest (slowest) form of each query.
+    """
+    from dhr_graph.queries import library
+
+    out: dict[str, dict[str, str]] = {}
+    for name, nq in library().items():
+        required = {p.name for p in nq.params if p.required}
+        params: dict[str, str] = {}
+        for example in nq.examples:
+            words = shlex.split(example)
+            pairs = dict(w.split("=", 1) for i, w in enumerate(words)
+                         if i and words[i - 1] in ("--param", "-p") and "=" in w)
+            if required <= set(pairs):
+                params = {k: v for k, v in pairs.items() if k in required}
+                break
+        out[name] = params
+    return out
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Timeout
+
+
+def time_runs(func: Any, runs: int, cap: float | None = None) -> tuple[float | None, int]:
+    """Median seconds over `runs` calls (fewer if they are slow), and the row count."""
+    times: list[float] = []
+    rows = 0
+    spent = 0.0
+    for _ in range(runs):
+        if cap:
+            signal.setitimer(signal.ITIMER_REAL, cap)
+        try:
+            t0 = time.perf_counter()
+            rows = func()
+            times.append(time.perf_counter() - t0)
+        except _Timeout:
+            return None, rows
+        finally:
+            if cap:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        spent += times[-1]
+        if cap and spent > cap and len(times) >= 1:
+            break
+    return statistics.median(times), rows
+
+
+# ---------------------------------------------------------------- children (one per build)
+
+def child_toolkit(pages: Path, store: Path, runs: int) -> dict[str, Any]:
+    from dhr_graph.pipeline import Toolkit, build
+    from dhr_graph.queries import library, run_named
+    from dhr_graph.store import GraphStore
+
+    t0 = time.perf_counter()
+    report = build([pages], store, toolkit=Toolkit.load())
+    build_s = time.perf_counter() - t0
+    peak = _maxrss_mb()
+    gs = GraphStore(store)
+    queries = {}
+    for name, params in bench_params().items():
+        if name not in library():
+            continue
+        median, rows = time_runs(lambda: len(run_named(gs, name, **params).rows), runs + 1)
+        queries[name] = {"median_s": median, "rows": rows}
+    return {"build_s": build_s, "peak_mb": peak, "landed": len(report.landed),
+            "failed": len(report.failed), "quads": len(gs), "queries": queries}
+
+
+def child_rdflib(pages: Path, runs: int) -> dict[str, Any]:
+    from rdflib import Dataset, Literal, URIRef, Variable
+
+    from dhr_graph.parser import parse_page
+    from dhr_graph.pipeline import Toolkit, find_pages
+    from dhr_graph.queries import get_query
+    from dhr_graph.rdf import build_time, review_graph
+    from dhr_graph.store import reference_graph_iri
+    from dhr_graph.iris import PREFIXES
+
+    t0 = time.perf_counter()
+    tk = Toolkit.load()
+    ds = Dataset(default_union=True)
+    generated_at = build_time()
+    landed = 0
+    for page in find_pages([pages]):
+        review = parse_page(page)
+        iri, graph = review_graph(tk.enrich(review), tk.minter, generated_at)
+        if not tk.validator.validate(graph, source=str(page)).conforms:
+            continue
+        ctx = URIRef(iri)
+        ds.addN((s, p, o, ds.graph(ctx)) for s, p, o in graph)
+        landed += 1
+    for path in tk.reference_files():
+        ds.graph(URIRef(reference_graph_iri(path))).parse(path, format="turtle")
+    build_s = time.perf_counter() - t0
+    peak = _maxrss_mb()
+
+    def to_rdflib(term: Any) -> Any:
+        if term.__class__.__name__ == "NamedNode":
+            return URIRef(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+    signal.signal(signal.SIGALRM, _alarm)
+    queries = {}
+    for name, params in bench_params().items():
+        nq = get_query(name)
+        bindings = {Variable(k): to_rdflib(v) for k, v in nq.bindings(params).items()}
+        median, rows = time_runs(
+            lambda: len(list(ds.query(nq.text, initNs=PREFIXES, initBindings=bindings))), runs, BASELINE_CAP_S)
+        queries[name] = {"median_s": median, "rows": rows}
+    return {"build_s": build_s, "peak_mb": peak, "landed": landed, "quads": len(ds), "queries": queries}
+
+
+# ---------------------------------------------------------------- parent
+
+def run_child(kind: str, pages: Path, store: Path, runs: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", kind, "--pages", str(pages), "--store", str(store),
+           "--runs", str(runs)]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+    if out.returncode:
+        sys.exit(f"{kind} build of {pages} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    libs = ", ".join(f"{p} {version(p)}" for p in ("pyoxigraph", "rdflib", "pyshacl"))
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem_kb / 1024 / 1024:.0f} GB RAM, "
+            f"Python {platform.python_version()} on {platform.system()}; {libs}")
+
+
+def _ms(seconds: float | None) -> str:
+    return f"> {BASELINE_CAP_S:.0f} s" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+def _ratio(fast: float | None, slow: float | None) -> str:
+    if fast is None:
+        return "–"
+    if slow is None:
+        return f"> {BASELINE_CAP_S / fast:.0f}×"
+    return f"{slow / fast:.0f}×"
+
+
+def table(results: dict[int, dict[str, Any]], runs: int) -> str:
+    sizes = sorted(results)
+    lines = [
+        f"Machine: {machine()}.",
+        f"Run: `python benchmarks/bench_build_query.py --sizes {' '.join(map(str, sizes))} --runs {runs}` "
+        f"({time.strftime('%Y-%m-%d')}). Query times are medians of {runs} runs (toolkit: plus one "
+        "warm-up), rows materialised; baseline query runs stop after "
+        f"{BASELINE_CAP_S:.0f} s.",
+        "",
+        "| reviews | reviews landed / pages | quads | toolkit build (s) | toolkit peak memory (MB) "
+        "| rdflib build (s) | rdflib peak memory (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        tk, rl = results[n]["toolkit"], results[n]["rdflib"]
+        lines.append(f"| {n} | {tk['landed']} / {n} | {tk['quads']:,} | {tk['build_s']:.1f} | {tk['peak_mb']:.0f} "
+                     f"| {rl['build_s']:.1f} | {rl['peak_mb']:.0f} |")
+    names = sorted(results[sizes[-1]]["toolkit"]["queries"])
+    head = " | ".join(f"{n}: toolkit ms | rdflib ms | ratio" for n in sizes)
+    lines += ["", f"| query | {head} |", "|---|" + "---:|---:|---:|" * len(sizes)]
+    for name in names:
+        cells = []
+        for n in sizes:
+            tq = results[n]["toolkit"]["queries"].get(name, {})
+            rq = results[n]["rdflib"]["queries"].get(name, {})
+            cells += [_ms(tq.get("median_s")), _ms(rq.get("median_s")), _ratio(tq.get("median_s"), rq.get("median_s"))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_readme(body: str) -> None:
+    section = f"{START}\n## Build and query benchmark\n\n{body}\n{END}"
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=None, help="folder for corpora and stores (default: a temp dir)")
+    parser.add_argument("--no-readme", action="store_true", help="print the table only")
+    parser.add_argument("--child", choices=["toolkit", "rdflib"], help=argparse.SUPPRESS)
+    parser.add_argument("--pages", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child == "toolkit":
+        print(json.dumps(child_toolkit(args.pages, args.store, args.runs)))
+        return 0
+    if args.child == "rdflib":
+        print(json.dumps(child_rdflib(args.pages, args.runs)))
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    from generate_corpus import generate
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="dhr-bench-"))
+    results: dict[int, dict[str, Any]] = {}
+    for n in args.sizes:
+        corpus = work / f"corpus-{n}"
+        if not corpus.is_dir() or len(list(corpus.glob("*.txt"))) != n:
+            generate(n, corpus)
+        store = work / f"store-{n}"
+        if store.exists():
+            subprocess.run(["rm", "-rf", str(store)], check=True)
+        print(f"{n} reviews: toolkit...", file=sys.stderr, flush=True)
+        toolkit = run_child("toolkit", corpus, store, args.runs)
+        print(f"  build {toolkit['build_s']:.1f} s, {toolkit['peak_mb']:.0f} MB; rdflib...", file=sys.stderr, flush=True)
+        baseline = run_child("rdflib", corpus, store, args.runs)
+        print(f"  build {baseline['build_s']:.1f} s, {baseline['peak_mb']:.0f} MB", file=sys.stderr, flush=True)
+        results[n] = {"toolkit": toolkit, "rdflib": baseline}
+        (work / "results.json").write_text(json.dumps(results, indent=2))
+    body = table(results, args.runs)
+    print(body)
+    if not args.no_readme:
+        write_readme(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

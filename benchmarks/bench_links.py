@@ -1,0 +1,160 @@
+"""Time cross-review links (targets: all links of 2,000 reviews < 5 s; one added review < 1 s).
+
+The corpus comes from `generate_corpus.py` (deterministic, SYNTHETIC pages) and goes through the
+real parser, agency resolver and theme classifier into an Oxigraph store (SHACL validation is
+left out: it is not what is being timed). Then, in the same run:
+
+- full: `links.recompute_all` on a copy of the store (read the corpus, build the indexes,
+  compute every link of every basis, write them);
+- incremental: one more review (from a second corpus drawn with another seed) is written into a
+  copy of the linked store and `links.update` brings the links up to date;
+- baseline: the pairwise SPARQL join over shared agencies (one basis only), at the sizes where it
+  finishes within the timeout, each run in a child process so a slow one can be stopped.
+
+Reports medians of several runs, ratios to the baseline, and peak memory.
+
+    python benchmarks/bench_links.py [--sizes 100 250 500 2000] [--baseline-sizes 100 250 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling script, not the package path
+
+from generate_corpus import SEED, generate  # noqa: E402
+
+from dhr_graph import links  # noqa: E402
+from dhr_graph.agencies import Registry  # noqa: E402
+from dhr_graph.iris import Minter  # noqa: E402
+from dhr_graph.parser import parse_page  # noqa: E402
+from dhr_graph.pipeline import Toolkit  # noqa: E402
+from dhr_graph.rdf import review_graph  # noqa: E402
+from dhr_graph.store import _TermConverter, to_quads  # noqa: E402
+from dhr_graph.themes import ThemeScheme  # noqa: E402
+
+BASELINE = """
+PREFIX dhr: <https://w3id.org/dhr-graph/def/>
+SELECT ?r1 ?r2 (COUNT(DISTINCT ?a) AS ?shared) WHERE {
+  ?rec1 dhr:review ?r1 ; dhr:addressedTo ?a .
+  ?rec2 dhr:review ?r2 ; dhr:addressedTo ?a .
+  FILTER(STR(?r1) < STR(?r2))
+  FILTER NOT EXISTS { ?a a dhr:AddresseeGroup }
+} GROUP BY ?r1 ?r2
+"""
+
+
+def review_quads(pages: list[Path], toolkit: Toolkit) -> dict[str, list[ox.Quad]]:
+    """Named graph IRI -> quads of each page (parsed, resolved, classified; not validated)."""
+    conv = _TermConverter()
+    out: dict[str, list[ox.Quad]] = {}
+    for page in pages:
+        iri, graph = review_graph(toolkit.enrich(parse_page(page)), toolkit.minter, "2025-01-01T00:00:00Z")
+        out[iri] = to_quads(graph, iri, conv)
+    return out
+
+
+def median(func: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def copy_store(src: Path, dst: Path) -> ox.Store:
+    shutil.rmtree(dst, ignore_errors=True)
+    ox.Store(str(src)).backup(str(dst))
+    return ox.Store(str(dst))
+
+
+def _baseline_child(path: str, queue: mp.Queue) -> None:
+    store = ox.Store.read_only(path)
+    t0 = time.perf_counter()
+    n = sum(1 for _ in store.query(BASELINE, use_default_graph_as_union=True))
+    queue.put((time.perf_counter() - t0, n))
+
+
+def baseline(path: Path, timeout: float) -> tuple[float, int] | None:
+    """Seconds and pairs of the pairwise SPARQL join, or None when it did not finish in time."""
+    queue: mp.Queue = mp.Queue()
+    child = mp.Process(target=_baseline_child, args=(str(path), queue))
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        return None
+    return queue.get() if not queue.empty() else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 250, 500, 2000])
+    ap.add_argument("--baseline-sizes", type=int, nargs="+", default=[100, 250, 500])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a baseline run is stopped")
+    args = ap.parse_args(argv)
+
+    toolkit = Toolkit(registry=Registry.load(), themes=ThemeScheme.load(), validator=None,  # type: ignore[arg-type]
+                      minter=Minter())
+    work = Path(tempfile.mkdtemp(prefix="bench-links-"))
+    try:
+        extra_pages = generate(10, work / "extra", SEED + 1)
+        rows = []
+        for size in args.sizes:
+            pages = generate(size, work / f"corpus-{size}", SEED)
+            graphs = review_quads(pages, toolkit)
+            extra = {k: v for k, v in review_quads(extra_pages, toolkit).items() if k not in graphs}
+            extra_iri, extra_quads = next(iter(sorted(extra.items())))
+            base = work / f"store-{size}"
+            store = ox.Store(str(base))
+            store.bulk_extend(q for quads in graphs.values() for q in quads)
+            store.flush()
+            del store
+            n_links = [0]
+
+            def full() -> None:
+                s = copy_store(base, work / "full")
+                n_links[0] = links.recompute_all(s)
+
+            t_full = median(full, args.runs)
+            linked = work / f"linked-{size}"
+            shutil.copytree(work / "full", linked)
+            new_review = extra_iri.replace("/graph/review/", "/review/")
+            t_add = []
+            for _ in range(max(args.runs, 5)):
+                s = copy_store(linked, work / "incr")
+                s.extend(extra_quads)
+                t0 = time.perf_counter()
+                links.update(s, [new_review])
+                t_add.append(time.perf_counter() - t0)
+                del s
+            t_incr = statistics.median(t_add)
+            base_result = baseline(base, args.timeout) if size in args.baseline_sizes else None
+            rows.append((size, n_links[0], t_full, t_incr, base_result))
+            shown = (f"{base_result[0]:.2f} s ({base_result[1]} pairs), ratio {base_result[0] / t_full:.1f}x"
+                     if base_result else ("did not finish in %.0f s" % args.timeout if size in args.baseline_sizes
+                                          else "not run"))
+            print(f"{size:5d} reviews: {n_links[0]:6d} links; all links {t_full:.2f} s; one more review "
+                  f"{t_incr:.3f} s; pairwise SPARQL (shared agencies only) {shown}", flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory {peak:.0f} MiB (medians of {args.runs} runs; incremental of {max(args.runs, 5)})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""`dhr-graph export`: linked data (with its dataset description), network files, or the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..export import RDF_FORMATS, export_rdf, void_path
+from ..graphio import GRAPH_FORMATS, write_graph
+from ..html import DEFAULT_TITLE, write_html
+from ..projections import PROJECTIONS, project
+from ..store import GraphStore, default_store_path
+
+FORMATS = (*RDF_FORMATS, *GRAPH_FORMATS, "html")
+
+
+@click.command("export")
+@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="trig", show_default=True,
+              help="RDF: ttl nt nq trig jsonld rdfxml; networks: graphml gexf cyjs nodelink dot csv; "
+                   "html: the agency network page.")
+@click.option("--projection", type=click.Choice(list(PROJECTIONS)), default=None,
+              help="Network to write for graph formats (default: agency-coaddress).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write (csv writes NAME-nodes.csv and NAME-edges.csv).")
+@click.option("--publish-url", default=None, metavar="URL",
+              help="Folder URL the RDF files will be published at (download links in the description).")
+@click.option("--title", default=DEFAULT_TITLE, show_default=False, help="Title of the HTML page.")
+def command(store: Path | None, fmt: str, projection: str | None, output: Path,
+            publish_url: str | None, title: str) -> None:
+    """Export the store as RDF, as a network file, or as an offline HTML page.
+
+    RDF exports keep one named graph per review in dataset formats (trig, nq, jsonld) and
+    are written with a VoID/DCAT description beside them (OUTPUT.void.ttl).
+
+    \b
+    Examples:
+      dhr-graph export --format trig -o out/dhr.trig
+      dhr-graph export --format graphml --projection agency-coaddress -o out/agencies.graphml
+      dhr-graph export --format html -o out/network.html
+    """
+    gs = GraphStore(store or default_store_path())
+    if fmt in RDF_FORMATS:
+        if projection:
+            raise click.UsageError("--projection applies to network formats, not RDF")
+        n = export_rdf(gs, output, fmt, publish_url=publish_url)
+        click.echo(f"wrote {n} statements to {output} (described in {void_path(output)})")
+    elif fmt == "html":
+        if projection not in (None, "agency-coaddress"):
+            raise click.UsageError("the HTML page shows the agency-coaddress network only")
+        n = write_html(gs, output, title=title)
+        click.echo(f"wrote a page of {n} agencies to {output}")
+    else:
+        graph = project(gs, projection or "agency-coaddress")
+        paths = write_graph(graph, output, fmt)
+        click.echo(f"wrote {graph.graph['name']}: {graph.number_of_nodes()} nodes, "
+                   f"{graph.number_of_edges()} edges to {', '.join(map(str, paths))}")

@@ -1,0 +1,203 @@
+"""Cross-review links on small SYNTHETIC corpora whose links are known by construction.
+
+tests/data/links holds five reviews:
+  fernhollow-2018  Police (generic), Fernhollow Recovery Service, Home Office, All agencies (group)
+  quillbury-2019   Police (generic), All agencies (group), Quillbury Housing Trust
+  fernhollow-2021  Fernhollow Recovery Service (its rec 1 rewords fernhollow-2018's rec 2 and says
+                   "This has been a previous recommendation"), Police (generic)
+  quillbury-2022   Department for Education, Quillbury Housing Trust
+  larkmoor-2023    Department for Education (its rec 1 rewords quillbury-2022's rec 1)
+tests/data/links-later adds one review after them all and one before them all.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from dhr_graph import links
+from dhr_graph.cli.links import group
+from dhr_graph.pipeline import Toolkit, build
+from dhr_graph.queries import run_named
+from dhr_graph.store import GraphStore
+
+DATA = Path(__file__).parent / "data"
+BASE = "https://w3id.org/dhr-graph/id/"
+DHR = "https://w3id.org/dhr-graph/def/"
+F18, Q19, F21, Q22, L23 = ("fernhollow-2018-03-d2017", "quillbury-2019-06-d2018", "fernhollow-2021-09-d2020",
+                           "quillbury-2022-05-d2021", "larkmoor-2023-01-d2022")
+F24, Q17 = "fernhollow-2024-02-d2023", "quillbury-2017-04-d2016"
+
+
+def review(key: str) -> str:
+    return f"{BASE}review/{key}"
+
+
+def all_links(gs: GraphStore) -> dict[str, tuple[str, str, str, float, frozenset[str]]]:
+    """link IRI -> (basis, earlier key, later key, score, shared IRIs), read from the store."""
+    rows = gs.query(f"""PREFIX dhr: <{DHR}>
+        SELECT ?l ?b ?e ?t ?s ?x WHERE {{ ?l a dhr:ReviewLink ; dhr:basis ?b ; dhr:earlierReview ?e ;
+        dhr:laterReview ?t ; dhr:score ?s . OPTIONAL {{ ?l dhr:shares ?x }} }}""")
+    out: dict[str, tuple[str, str, str, float, frozenset[str]]] = {}
+    for row in rows:
+        iri = row["l"].value
+        prev = out.get(iri)
+        shared = set(prev[4]) if prev else set()
+        if row["x"] is not None:
+            shared.add(row["x"].value)
+        out[iri] = (row["b"].value.rsplit("/", 1)[-1], row["e"].value.rsplit("/", 1)[-1],
+                    row["t"].value.rsplit("/", 1)[-1], float(row["s"].value), frozenset(shared))
+    return out
+
+
+def pairs(found: dict, basis: str) -> set[tuple[str, str]]:
+    return {(e, t) for b, e, t, _, _ in found.values() if b == basis}
+
+
+@pytest.fixture(scope="module")
+def toolkit() -> Toolkit:
+    return Toolkit.load()
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory, toolkit: Toolkit) -> GraphStore:
+    path = tmp_path_factory.mktemp("links") / "store"
+    report = build([DATA / "links"], path, toolkit=toolkit)
+    assert len(report.landed) == 5
+    return GraphStore(path)
+
+
+def test_build_computes_links_by_construction(linked: GraphStore) -> None:
+    found = all_links(linked)
+    assert pairs(found, "shared-organisation") == {(F18, F21), (Q19, Q22), (Q22, L23)}
+    assert pairs(found, "recurring-recommendation") == {(F18, F21), (Q22, L23)}
+    assert pairs(found, "same-partnership") == {(F18, F21), (Q19, Q22)}
+    org = next(v for v in found.values() if v[0] == "shared-organisation" and v[1] == F18)
+    assert org[4] == {f"{BASE}agency/fernhollow/fernhollow-recovery-service", f"{BASE}agency/fernhollow/police"}
+    assert all(0 < v[3] <= 1 for v in found.values())
+
+
+def test_police_in_different_areas_and_groups_never_link(linked: GraphStore) -> None:
+    # fernhollow-2018 and quillbury-2019 share only "Police" (two areas) and "All agencies" (a group)
+    found = all_links(linked)
+    assert (F18, Q19) not in pairs(found, "shared-organisation")
+    groups = {row["g"].value for row in linked.query(
+        f"PREFIX dhr: <{DHR}> SELECT ?g WHERE {{ ?g a dhr:AddresseeGroup }}")}
+    assert groups  # the corpus does address groups...
+    shared = set().union(*(v[4] for v in found.values()))
+    assert not shared & groups  # ...but no link is ever evidenced by one
+
+
+def test_recurring_is_time_ordered_with_both_recommendations(linked: GraphStore) -> None:
+    rows = run_named(linked, "recurring-recommendations").values()
+    assert [(r["earlierKey"], r["earlierNumber"], r["laterKey"], r["laterNumber"]) for r in rows] == [
+        (F18, "2", F21, "1"), (Q22, "1", L23, "1")]
+    assert rows[0]["statement"] == "This has been a previous recommendation"
+    assert rows[0]["earlierAgencies"] == rows[0]["laterAgencies"] == "Fernhollow Recovery Service"
+    assert rows[1]["statement"] is None and float(rows[1]["score"]) >= 0.5
+    stated = run_named(linked, "recurring-recommendations", stated="true").values()
+    assert [r["laterKey"] for r in stated] == [F21]
+    # shortcuts point from the later to the earlier
+    store = linked.store
+    rec = ox.NamedNode(f"{review(F21)}/rec/1")
+    assert store.contains(ox.Quad(rec, ox.NamedNode(DHR + "repeatsRecommendation"),
+                                  ox.NamedNode(f"{review(F18)}/rec/2")))  # type: ignore[arg-type]
+    later_first = list(store.quads_for_pattern(ox.NamedNode(review(F21)), ox.NamedNode(DHR + "followsInPartnership"), None))
+    assert [q.object.value for q in later_first] == [review(F18)]
+    assert not list(store.quads_for_pattern(ox.NamedNode(review(F18)), ox.NamedNode(DHR + "followsInPartnership"), None))
+
+
+def test_symmetric_shortcuts_and_deterministic_iris(linked: GraphStore) -> None:
+    store, prop = linked.store, ox.NamedNode(DHR + "sharesAgencyWith")
+    for a, b in ((F18, F21), (F21, F18), (Q22, L23), (L23, Q22)):
+        assert store.contains(ox.Quad(ox.NamedNode(review(a)), prop, ox.NamedNode(review(b))))  # type: ignore[arg-type]
+    assert f"{BASE}link/shared-organisation/{F18}/{F21}" in all_links(linked)
+    assert f"{BASE}link/recurring-recommendation/{F18}/{F21}/2/1" in all_links(linked)
+    graphs = {g.value for g in store.named_graphs()}
+    assert f"{BASE}graph/links/{F21}" in graphs
+
+
+def test_repeat_statements_are_detected_from_data() -> None:
+    settings = links.Settings.load()
+    for text in ("This has been a previous recommendation.", "As recommended in the previous DHR, the police to act.",
+                 "This is a repeat of a previous recommendation.", "The recommendation was made again.",
+                 "This was also a previous recommendation"):
+        statement, rest = settings.repeat_statement(text)
+        assert statement, text
+        assert statement.lower() not in rest.lower()
+    assert settings.repeat_statement("Previous convictions to be checked before every referral.")[0] is None
+
+
+def test_text_features_fold_plurals_and_keep_word_pairs() -> None:
+    feats = links.text_features("Risk assessments; risk assessment.")
+    assert feats["assessment"] == 2 and feats["risk assessment"] == 2
+
+
+def test_incremental_update_equals_full_recompute(tmp_path: Path, linked: GraphStore, toolkit: Toolkit) -> None:
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    # one review after all others, one before all others: both update through the build's edit step
+    build([DATA / "links-later" / "synthetic-fernhollow-2024.txt"], path, toolkit=toolkit)
+    build([DATA / "links-later" / "synthetic-quillbury-2017.txt"], path, toolkit=toolkit)
+    gs = GraphStore(path)
+    incremental = all_links(gs)
+    # the new ones link as constructed: the 2024 page restates fernhollow-2018's rec 2, the 2017 page
+    # is the earliest review of Quillbury Housing Trust and of Quillbury
+    assert (F18, F24) in pairs(incremental, "recurring-recommendation")
+    assert {(Q17, Q19), (Q17, Q22)} <= pairs(incremental, "same-partnership")
+    assert (Q17, Q22) in pairs(incremental, "shared-organisation")
+    gs.replace({}, edit=links.recompute_all)
+    full = all_links(gs)
+    assert set(incremental) == set(full)
+    for iri, (basis, *_rest, score, shared) in full.items():
+        assert incremental[iri][4] == shared
+        touched = F24 in iri or Q17 in iri
+        # untouched links keep the document frequencies of their own computation (small drift)
+        assert incremental[iri][3] == pytest.approx(score, abs=0 if touched else 0.1), iri
+
+
+def test_update_after_removal_and_rebuild_is_stable(tmp_path: Path, linked: GraphStore) -> None:
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    gs = GraphStore(path)
+    before = all_links(gs)
+    gone = review(F18)
+    gs.replace({}, remove=[f"{BASE}graph/review/{F18}"], edit=links.updater([gone]))
+    after = all_links(gs)
+    assert after and all(F18 not in iri for iri in after)
+    assert set(after) == {iri for iri in before if F18 not in iri}
+    assert not gs.store.contains_named_graph(ox.NamedNode(f"{BASE}graph/links/{F18}"))
+    edited = links.update(ox.Store(), [gone])  # nothing to do on an empty store
+    assert edited == {gone}
+
+
+def test_neighbourhood_and_link_queries(linked: GraphStore) -> None:
+    rows = run_named(linked, "review-neighbourhood", review=F21).values()
+    assert [r["otherKey"] for r in rows] == [F18]
+    assert set(rows[0]["bases"].split(", ")) == {"shared-organisation", "shared-theme", "recurring-recommendation",
+                                                   "same-partnership"}
+    assert float(rows[0]["strength"]) > 1
+    listed = run_named(linked, "cross-review-links", review=Q22).values()
+    assert {(r["relation"], r["otherKey"], r["linkBasis"]) for r in listed} >= {
+        ("earlier", Q19, "shared-organisation"), ("later", L23, "shared-organisation"),
+        ("later", L23, "recurring-recommendation"), ("earlier", Q19, "same-partnership")}
+    strong = run_named(linked, "cross-review-links", basis="shared-organisation", min=0.2).values()
+    assert all(r["linkBasis"] == "shared-organisation" and float(r["score"]) >= 0.2 for r in strong)
+    assert len(strong) == 3  # each link once when no review is given
+
+
+def test_cli_compute_and_show(tmp_path: Path, linked: GraphStore) -> None:
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    runner = CliRunner()
+    result = runner.invoke(group, ["compute", "--store", str(path)])
+    assert result.exit_code == 0 and result.output.startswith(f"{len(all_links(linked))} links computed")
+    result = runner.invoke(group, ["show", F21, "--store", str(path), "--basis", "recurring-recommendation",
+                                   "--format", "csv"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2 and F18 in lines[1] and "recommendation 1 repeats 2" in lines[1]
