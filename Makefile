@@ -26,11 +26,18 @@ demo: install
 	@echo; echo "== shared-agencies: agencies addressed by two or more recommendations"
 	$(CLI) query shared-agencies --store $(STORE)
 	$(CLI) export --store $(STORE) --format trig -o $(OUT)/dhr.trig
+	$(CLI) export --store $(STORE) --format graphml --projection agency-coaddress -o $(OUT)/agency-network.graphml
+	$(CLI) export --store $(STORE) --format html -o $(OUT)/network.html
 	@echo; echo "Exports are in $(OUT)/"
 
 ## test: install the dev extras and run the whole test suite
 test: install-dev
 	$(PY) -m pytest -q
+
+## docs: HTML documentation of the ontology (pyLODE, a dev dependency) into docs/ (not committed)
+docs: install-dev
+	mkdir -p docs
+	$(VENV)/bin/pylode ontology/dhr.ttl --profile ontpub --outputfile docs/ontology.html
 
 bench: install-dev
 	$(PY) benchmarks/run_all.py

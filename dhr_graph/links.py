@@ -174,16 +174,12 @@ class Corpus:
             if o.value in index:
                 rec_review[s] = index[o.value]
         groups = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _n("AddresseeGroup"), None)}
-        generic: set[tuple[str, str]] = set()  # (addressing node, body) resolved as a generic name
+        generic_recs: set[tuple[str, str]] = set()  # (recommendation, body) resolved as a generic name
+        addressee = _n("addressee")
         for q in store.quads_for_pattern(None, _n("resolutionMethod"), ox.Literal("generic"), None):
-            for a in store.quads_for_pattern(q.subject, _n("addressee"), None, None):
-                generic.add((q.subject.value, a.object.value))
-        generic_recs: set[tuple[str, str]] = set()
-        if generic:
-            nodes = {node for node, _ in generic}
-            for s, o in pairs(_DHR + "addressing"):
-                if o.value in nodes:
-                    generic_recs.update((s, body) for node, body in generic if node == o.value)
+            rec = q.subject.value.rsplit("/addressee/", 1)[0]  # Minter.addressing: {rec}/addressee/{i}
+            for a in store.quads_for_pattern(q.subject, addressee, None, None):
+                generic_recs.add((rec, a.object.value))
         for s, o in pairs(_DHR + "addressedTo"):
             ri = rec_review.get(s)
             if ri is None or o.value in groups:
@@ -376,10 +372,12 @@ class Linker:
             hit = np.isin(c, rows)
             rows_hit = np.unique(r[hit])
             out.update(int(x) for x in (to_review[rows_hit] if to_review is not None else rows_hit))
+        k = cfg[PARTNERSHIP].max_links
         for p in changed:
             csp = self.corpus.reviews[p].partnership
             if csp:
-                out.update(q for q in self.by_partnership[csp] if q > p)
+                after = [q for q in self.by_partnership[csp] if q > p]
+                out.update(after[:k] if k else after)
         return out - set(changed)
 
     # -- links of a set of reviews (as the later review)
@@ -401,11 +399,11 @@ class Linker:
         for a, b, score in zip(r.tolist(), c.tolist(), s.tolist()):
             out.append(Link(RECURRING, reviews[recs[a].review].iri, reviews[recs[b].review].iri, score,
                             later_rec=recs[a].iri, earlier_rec=recs[b].iri, evidence=self._shared_words(a, b)))
+        k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
-            for q in self.by_partnership.get(later.partnership or "", []):
-                if q >= p:
-                    break
+            before = [q for q in self.by_partnership.get(later.partnership or "", []) if q < p]
+            for q in reversed(before[-k:] if k else before):  # the closest in time score highest
                 score = _partnership_score(reviews[q].issued, later.issued)
                 if score >= cfg[PARTNERSHIP].min_score:
                     out.append(Link(PARTNERSHIP, later.iri, reviews[q].iri, score, (later.partnership or "",)))
@@ -525,12 +523,7 @@ def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     for g in _link_graphs(store):
         store.remove_graph(g)
     linker = Linker(Corpus.read(store), settings)
-    links = linker.links()
-    everything = range(len(linker.corpus.reviews))
-    quads = _Writer(linker.settings).quads(links, linker.statements_of(everything),
-                                           [r.iri for r in linker.corpus.reviews])
-    store.bulk_extend(quads)
-    return len(links)
+    return _write(store, linker, range(len(linker.corpus.reviews)))
 
 
 def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings | None = None) -> set[str]:
@@ -550,16 +543,30 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
     linker = Linker(Corpus.read(store), settings)
     index = linker.corpus.index
     present = [index[r] for r in changed if r in index]
+    if len(present) * 2 > len(index):  # most of the corpus is new (a first build): start afresh
+        for g in _link_graphs(store):
+            store.remove_graph(g)
+        _write(store, linker, range(len(index)))
+        return {r.iri for r in linker.corpus.reviews} | changed
     dirty.update(linker.corpus.reviews[p].iri for p in linker.affected_by(present))
     for review in dirty:
         g = ox.NamedNode(links_graph_iri(review))
         if store.contains_named_graph(g):
             store.remove_graph(g)
-    positions = sorted(index[r] for r in dirty if r in index)
-    quads = _Writer(linker.settings).quads(linker.links(positions), linker.statements_of(positions),
-                                           [linker.corpus.reviews[p].iri for p in positions])
-    store.extend(quads)
+    _write(store, linker, sorted(index[r] for r in dirty if r in index))
     return dirty
+
+
+def _write(store: ox.Store, linker: Linker, positions: Sequence[int]) -> int:
+    """Compute and store the links graphs of these reviews; returns the number of links."""
+    links = linker.links(positions)
+    quads = _Writer(linker.settings).quads(links, linker.statements_of(positions),
+                                           [linker.corpus.reviews[p].iri for p in positions])
+    if len(quads) > 100_000:
+        store.bulk_extend(quads)  # no transaction needed: the store is a working copy
+    else:
+        store.extend(quads)
+    return len(links)
 
 
 def updater(changed_reviews: Iterable[str], settings: Settings | None = None) -> Callable[[ox.Store], None]:

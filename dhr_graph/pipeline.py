@@ -153,7 +153,7 @@ def build(
         return report
     if staged:
         for path in tk.reference_files():
-            iri = reference_graph_iri(path)
+            iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
             staged[iri] = parse_turtle_quads(path, iri)
         from .links import updater  # numpy/scipy load only when a build writes
 

@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import StoreError
-from .iris import GRAPH
+from .iris import GRAPH, slug
 
 DEFAULT_STORE = "dhr-store"
 
@@ -30,9 +30,13 @@ def default_store_path() -> Path:
     return Path(os.environ.get("DHR_GRAPH_STORE", DEFAULT_STORE))
 
 
-def reference_graph_iri(source: Path) -> str:
-    """Named graph of a shipped (or user) reference file: `.../graph/{file stem}`."""
-    return f"{GRAPH}{source.stem}"
+def reference_graph_iri(source: Path, bundled: bool = True) -> str:
+    """Named graph of a reference file: `.../graph/{stem}` if shipped, `.../graph/user/{stem}` if not.
+
+    User files get their own path so that a user's `agencies.ttl` extends the bundled
+    registry instead of replacing its graph.
+    """
+    return f"{GRAPH}{source.stem}" if bundled else f"{GRAPH}user/{slug(source.stem)}"
 
 
 class _TermConverter:
