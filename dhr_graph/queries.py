@@ -266,8 +266,9 @@ def _outer_group_start(text: str) -> int:
 
 def run(store: GraphStore | str | Path, query: NamedQuery | str,
         params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run a named query object or raw SPARQL text against the store (a GraphStore or its folder)."""
-    gs = store if isinstance(store, GraphStore) else GraphStore(store)
+    """Run a named query object or raw SPARQL text against the store (a GraphStore or its
+    folder, or a `remote.RemoteStore` endpoint)."""
+    gs = GraphStore(store) if isinstance(store, (str, Path)) else store
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
     text = bind_values(nq.text, nq.bindings(params or {}))
     try:

@@ -202,6 +202,25 @@ def stats_cmd(store: Path | None) -> None:
     click.echo(f"{'quads':24} {len(gs):>8}")
 
 
+@main.command("publish")
+@store_option
+@click.option("--to", "url", required=True, metavar="URL",
+              help="Graph Store Protocol endpoint, e.g. http://localhost:7878/store (Oxigraph).")
+def publish_cmd(store: Path | None, url: str) -> None:
+    """Send the store, named graphs included, to a remote triple store (as N-Quads).
+
+    \b
+    Example:
+      oxigraph serve --location remote-db --union-default-graph &
+      dhr-graph publish --store dhr-store --to http://localhost:7878/store
+      dhr-graph query shared-agencies --endpoint http://localhost:7878/query
+    """
+    from ..remote import publish
+
+    sent = publish(open_store(store), url)
+    click.echo(f"sent {sent} quads to {url}")
+
+
 def _register() -> None:
     """Command groups that live in their own modules (one module per concern)."""
     from . import agencies, export, links, themes

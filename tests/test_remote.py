@@ -1,0 +1,104 @@
+"""A real Oxigraph server on loopback: publish the store to it, run the named queries there."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dhr_graph.errors import StoreError
+from dhr_graph.queries import library, run
+from dhr_graph.remote import RemoteStore, publish
+from dhr_graph.store import GraphStore
+
+
+def _oxigraph_binary() -> str | None:
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the Oxigraph server (pip package 'oxigraph', a dev extra) is not installed")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("oxigraph-server")
+    proc = subprocess.Popen([binary, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"oxigraph server did not start: {proc.stderr.read().decode()[:500]}")
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def published(server, sample_store):
+    sent = publish(GraphStore(sample_store), f"{server}/store")
+    assert sent == len(GraphStore(sample_store))
+    return server
+
+
+def test_named_queries_give_the_same_rows_remotely(published, sample_store):
+    local, remote = GraphStore(sample_store), RemoteStore(f"{published}/query")
+    checked = 0
+    for name, nq in library().items():
+        if any(p.required for p in nq.params):
+            continue
+        here = run(local, nq)
+        there = run(remote, nq)
+        assert there.variables == here.variables, name
+        key = lambda row: sorted((k, v or "") for k, v in row.items())  # noqa: E731
+        assert sorted(map(key, there.values())) == sorted(map(key, here.values())), name
+        checked += 1
+    assert checked >= 5
+
+
+def test_parameters_are_bound_remotely_too(published, sample_store):
+    nq = library()["shared-agencies"]
+    rows = run(RemoteStore(f"{published}/query"), nq, {"min": "6"}).values()
+    assert [r["label"] for r in rows] == ["Southern Health NHS Foundation Trust"]
+
+
+def test_unreachable_endpoint_is_one_clear_error():
+    with pytest.raises(StoreError, match="cannot reach endpoint"):
+        RemoteStore(f"http://127.0.0.1:{_free_port()}/query", timeout=2).query("ASK {}")
+
+
+def test_endpoint_must_be_http():
+    with pytest.raises(StoreError, match="http"):
+        RemoteStore("file:///etc/passwd")
+
+
+def test_publish_command(server, sample_store):
+    from click.testing import CliRunner
+
+    from dhr_graph.cli import main
+
+    result = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/store"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"sent {len(GraphStore(sample_store))} quads")
+    bad = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/nowhere"])
+    assert bad.exit_code == 2 and "HTTP 404" in bad.stderr and "Traceback" not in bad.output
