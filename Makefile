@@ -25,6 +25,10 @@ demo: install
 	@echo; echo "== store contents"; $(CLI) stats --store $(STORE)
 	@echo; echo "== shared-agencies: agencies addressed by two or more recommendations"
 	$(CLI) query shared-agencies --store $(STORE)
+	@echo; echo "== sector-share: recommendations by sector of the agencies addressed"
+	$(CLI) query sector-share --store $(STORE)
+	@echo; echo "== themes-summary: recommendations by theme"
+	$(CLI) query themes-summary --store $(STORE)
 	$(CLI) export --store $(STORE) --format trig -o $(OUT)/dhr.trig
 	$(CLI) export --store $(STORE) --format graphml --projection agency-coaddress -o $(OUT)/agency-network.graphml
 	$(CLI) export --store $(STORE) --format html -o $(OUT)/network.html

@@ -19,11 +19,13 @@ next `recompute_all` (the drift is small: one review in a few thousand).
 
 from __future__ import annotations
 
-import math
+import base64
+import json
 import re
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +71,8 @@ class BasisSettings:
     min_score: float = 0.0
     max_links: int | None = None
     max_df: float = 1.0
+    min_cut: int = 1  # features in at most this many rows always weigh (small corpora)
+    max_shares: int | None = None  # bodies or themes given as a link's evidence
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,11 @@ class Settings:
                             for p in sorted(props.get(_DHR + "matchPattern", []))]
                 continue
             max_links = props.get(_DHR + "maxLinks")
+            max_shares = props.get(_DHR + "maxEvidence")
             bases[name] = BasisSettings(name, iri, min_score, int(max_links[0]) if max_links else None,
-                                        float(props.get(_DHR + "maxDocumentFrequency", ["1"])[0]))
+                                        float(props.get(_DHR + "maxDocumentFrequency", ["1"])[0]),
+                                        int(props.get(_DHR + "documentFrequencyFloor", ["1"])[0]),
+                                        int(max_shares[0]) if max_shares else None)
         missing = set(BASES) - set(bases)
         if missing:
             raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")
@@ -115,89 +122,6 @@ class Settings:
         return found, text
 
 
-# ---------------------------------------------------------------- the corpus as read from the store
-
-@dataclass
-class ReviewInfo:
-    iri: str
-    issued: str  # "YYYY-MM", "" when undated
-    partnership: str | None
-    bodies: set[str] = field(default_factory=set)  # index tokens: body IRI, or "IRI partnership"
-    themes: Counter[str] = field(default_factory=Counter)  # theme IRI -> recommendations with it
-
-    @property
-    def key(self) -> str:
-        return self.iri.rsplit("/", 1)[-1]
-
-    @property
-    def order(self) -> tuple[str, str]:
-        return (self.issued or "9999-99", self.key)  # undated reviews come last
-
-
-@dataclass
-class RecInfo:
-    iri: str
-    review: int  # position of its review in Corpus.reviews
-    text: str
-
-
-@dataclass
-class Corpus:
-    """What linking needs from every review, sorted by time (earlier first)."""
-
-    reviews: list[ReviewInfo]
-    recs: list[RecInfo]
-    index: dict[str, int]
-
-    @classmethod
-    def read(cls, store: ox.Store) -> Corpus:
-        """Read reviews, their addressees, themes and texts with a few index scans."""
-
-        def pairs(pred: str) -> Iterable[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:
-            for q in store.quads_for_pattern(None, ox.NamedNode(pred), None, None):
-                yield q.subject.value, q.object
-
-        infos: dict[str, ReviewInfo] = {}
-        for q in store.quads_for_pattern(None, _TYPE, _n("Review"), None):
-            infos.setdefault(q.subject.value, ReviewInfo(q.subject.value, "", None))
-        for s, o in pairs(_DCT + "issued"):
-            if s in infos:
-                infos[s].issued = o.value
-        for s, o in pairs(_DHR + "partnership"):
-            if s in infos:
-                infos[s].partnership = o.value
-        ordered = sorted(infos.values(), key=lambda r: r.order)
-        index = {r.iri: i for i, r in enumerate(ordered)}
-
-        rec_review: dict[str, int] = {}
-        for s, o in pairs(_DHR + "review"):
-            if o.value in index:
-                rec_review[s] = index[o.value]
-        groups = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _n("AddresseeGroup"), None)}
-        generic_recs: set[tuple[str, str]] = set()  # (recommendation, body) resolved as a generic name
-        addressee = _n("addressee")
-        for q in store.quads_for_pattern(None, _n("resolutionMethod"), ox.Literal("generic"), None):
-            rec = q.subject.value.rsplit("/addressee/", 1)[0]  # Minter.addressing: {rec}/addressee/{i}
-            for a in store.quads_for_pattern(q.subject, addressee, None, None):
-                generic_recs.add((rec, a.object.value))
-        for s, o in pairs(_DHR + "addressedTo"):
-            ri = rec_review.get(s)
-            if ri is None or o.value in groups:
-                continue
-            review = ordered[ri]
-            if (s, o.value) in generic_recs:  # "the Police" only means one body within one area
-                review.bodies.add(f"{o.value} {review.partnership}")
-            else:
-                review.bodies.add(o.value)
-        for s, o in pairs(_DHR + "hasTheme"):
-            ri = rec_review.get(s)
-            if ri is not None:
-                ordered[ri].themes[o.value] += 1
-        recs = [RecInfo(s, rec_review[s], o.value) for s, o in pairs(_DHR + "text") if s in rec_review]
-        recs.sort(key=lambda r: (r.review, r.iri))
-        return cls(ordered, recs, index)
-
-
 # ---------------------------------------------------------------- text normalisation
 
 _WORD = re.compile(r"[a-z]+")
@@ -212,14 +136,247 @@ def _stem(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return [_stem(w) for w in _WORD.findall(folded) if len(w) > 1]
+
+
 def text_features(text: str) -> Counter[str]:
     """Normalised words and adjacent word pairs of a text: the pairs keep some of its intent
     ("share information" is not "information shared with")."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    words = [_stem(w) for w in _WORD.findall(folded) if len(w) > 1]
+    words = _words(text)
     feats = Counter(words)
     feats.update(f"{a} {b}" for a, b in zip(words, words[1:]))
     return feats
+
+
+_PAIR_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _word_id(stem: str) -> int:
+    """A stable 64-bit id of a normalised word: ids are persisted, so no per-process hash()."""
+    b = stem.encode()
+    return (zlib.crc32(b) << 32) | zlib.adler32(b)
+
+
+class _Tokeniser:
+    """Texts -> rows of (feature id, count): the same features as `text_features`, hashed to
+    stable ids (word pairs combine their two word ids in numpy), so a whole corpus is
+    tokenised with one dictionary look-up per word and a few vectorised passes."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}  # raw word -> id of its stem (0: too short)
+        self.stems: dict[int, str] = {}  # id -> stem, for the evidence of a link
+
+    def _id(self, raw: str) -> int:
+        wid = self._ids.get(raw)
+        if wid is None:
+            if len(raw) > 1:
+                stem = _stem(raw)
+                wid = _word_id(stem)
+                self.stems[wid] = stem
+            else:
+                wid = 0
+            self._ids[raw] = wid
+        return wid
+
+    def rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, feature ids, counts, is-a-single-word) of the texts, ids sorted per row."""
+        ids_of = self._id
+        flat: list[int] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            ws = [w for w in map(ids_of, _WORD.findall(unicodedata.normalize("NFKD", text.lower()))) if w]
+            flat.extend(ws)
+            lengths[i] = len(ws)
+        words = np.asarray(flat, dtype=np.uint64)
+        row = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        same = row[1:] == row[:-1] if len(row) else np.zeros(0, dtype=bool)
+        with np.errstate(over="ignore"):
+            pairs = (words[:-1] * _PAIR_MUL + words[1:] + np.uint64(1))[same] if len(words) else words
+        feats = np.concatenate([words, pairs])
+        rows = np.concatenate([row, row[:-1][same] if len(row) else row])
+        single = np.concatenate([np.ones(len(words), dtype=bool), np.zeros(len(pairs), dtype=bool)])
+        return _count_rows(rows, feats, single, len(texts))
+
+
+def _count_rows(rows: np.ndarray, feats: np.ndarray, single: np.ndarray,
+                n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((feats, rows))
+    rows, feats, single = rows[order], feats[order], single[order]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (feats[1:] != feats[:-1])] if len(rows) else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.r_[starts, len(rows)]).astype(np.uint16)
+    rows, feats, single = rows[starts], feats[starts], single[starts]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return np.cumsum(indptr), feats, counts, single
+
+
+# ---------------------------------------------------------------- the corpus
+
+@dataclass
+class ReviewInfo:
+    iri: str
+    issued: str  # "YYYY-MM", "" when undated
+    partnership: str | None
+    bodies: set[str] = field(default_factory=set)  # index tokens: body IRI, or "IRI partnership"
+    themes: Counter[str] = field(default_factory=Counter)  # theme IRI -> recommendations with it
+    recs: list[tuple[str, str | None]] = field(default_factory=list)  # (IRI, repeat statement)
+    texts: list[str] | None = None  # recommendation texts without their statements, when read
+    text_rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (ids, counts, nnz per rec)
+
+    @property
+    def key(self) -> str:
+        return self.iri.rsplit("/", 1)[-1]
+
+    @property
+    def order(self) -> tuple[str, str]:
+        return (self.issued or "9999-99", self.key)  # undated reviews come last
+
+    # -- the compact record kept in the review's links graph, so an update reads no other review
+    def record(self) -> str:
+        assert self.text_rows is not None
+        ids, counts, nnz = self.text_rows
+        return json.dumps({
+            "issued": self.issued, "partnership": self.partnership, "bodies": sorted(self.bodies),
+            "themes": dict(sorted(self.themes.items())), "recs": self.recs,
+            "ids": base64.b64encode(ids.astype("<u8").tobytes()).decode(),
+            "counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(),
+            "nnz": base64.b64encode(nnz.astype("<u4").tobytes()).decode()}, separators=(",", ":"))
+
+    @classmethod
+    def from_record(cls, iri: str, text: str) -> ReviewInfo:
+        d = json.loads(text)
+        rows = (np.frombuffer(base64.b64decode(d["ids"]), dtype="<u8").astype(np.uint64),
+                np.frombuffer(base64.b64decode(d["counts"]), dtype="<u2").astype(np.uint16),
+                np.frombuffer(base64.b64decode(d["nnz"]), dtype="<u4").astype(np.int64))
+        return cls(iri, d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
+                   [(r, s) for r, s in d["recs"]], None, rows)
+
+
+def _tsv(store: ox.Store, query: str) -> Iterator[list[str]]:
+    """Rows of a SELECT as lexical values (IRIs bare, literals unquoted, unbound ""): the
+    results are serialised by Oxigraph, not turned into Python terms one by one, which is
+    what reading a national corpus back would otherwise spend its time on."""
+    data = store.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
+    lines = data.decode("utf-8").split("\n")
+    for line in lines[1:]:
+        if line:
+            yield [_tsv_value(v) for v in line.split("\t")]
+
+
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _tsv_value(v: str) -> str:
+    if v.startswith("<"):
+        return v[1:-1]
+    if v.startswith('"'):
+        v = v[1:v.rindex('"')]
+        if "\\" in v:
+            v = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), v)
+        return v
+    return v
+
+
+def _pairs_query(pred: str, obj: str = "?o") -> str:
+    return f"SELECT ?s ?o WHERE {{ ?s <{pred}> {obj} }}" if obj == "?o" else \
+        f"SELECT ?s WHERE {{ ?s <{pred}> {obj} }}"
+
+
+@dataclass
+class Corpus:
+    """What linking needs from every review, sorted by time (earlier first)."""
+
+    reviews: list[ReviewInfo]
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reviews.sort(key=lambda r: r.order)
+        self.index = {r.iri: i for i, r in enumerate(self.reviews)}
+
+    @classmethod
+    def read(cls, store: ox.Store, settings: Settings, only: Iterable[str] | None = None,
+             tokeniser: _Tokeniser | None = None) -> Corpus:
+        """Read reviews, their addressees, themes and texts: the whole store with a few
+        serialised SELECTs, or (`only`) a few reviews with index look-ups."""
+        infos: dict[str, ReviewInfo] = {}
+        texts: dict[str, str] = {}
+        rec_of: dict[str, str] = {}
+        if only is None:
+            for r, issued, csp in _tsv(store, f"""SELECT ?r ?i ?p WHERE {{ ?r a <{_DHR}Review> .
+                    OPTIONAL {{ ?r <{_DCT}issued> ?i }} OPTIONAL {{ ?r <{_DHR}partnership> ?p }} }}"""):
+                infos[r] = ReviewInfo(r, issued, csp or None)
+            for rec, review in _tsv(store, _pairs_query(_DHR + "review")):
+                if review in infos:
+                    rec_of[rec] = review
+            groups = {g for g, in _tsv(store, _pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>"))}
+            generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _tsv(
+                store, f'SELECT ?s ?o WHERE {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }}')}
+            addressed = _tsv(store, _pairs_query(_DHR + "addressedTo"))
+            themes = _tsv(store, _pairs_query(_DHR + "hasTheme"))
+            for rec, text in _tsv(store, _pairs_query(_DHR + "text")):
+                if rec in rec_of:
+                    texts[rec] = text
+        else:
+            node = ox.NamedNode
+            groups, generic, addressed_l, themes_l = set(), set(), [], []
+            for r in only:
+                rn = node(r)
+                if not any(True for _ in store.quads_for_pattern(rn, _TYPE, _n("Review"))):
+                    continue
+                issued = next((q.object.value for q in store.quads_for_pattern(rn, node(_DCT + "issued"), None)), "")
+                csp = next((q.object.value for q in store.quads_for_pattern(rn, _n("partnership"), None)), None)
+                infos[r] = ReviewInfo(r, issued, csp)
+                for q in store.quads_for_pattern(None, _n("review"), rn):
+                    rec = q.subject
+                    rec_of[rec.value] = r
+                    for t in store.quads_for_pattern(rec, _n("text"), None):
+                        texts[rec.value] = t.object.value
+                    for t in store.quads_for_pattern(rec, _n("hasTheme"), None):
+                        themes_l.append((rec.value, t.object.value))
+                    for t in store.quads_for_pattern(rec, _n("addressedTo"), None):
+                        addressed_l.append((rec.value, t.object.value))
+                        if any(True for _ in store.quads_for_pattern(t.object, _TYPE, _n("AddresseeGroup"))):
+                            groups.add(t.object.value)
+                    for a in store.quads_for_pattern(rec, _n("addressing"), None):
+                        if any(True for _ in store.quads_for_pattern(a.object, _n("resolutionMethod"),
+                                                                      ox.Literal("generic"))):
+                            generic.update((rec.value, x.object.value)
+                                           for x in store.quads_for_pattern(a.object, _n("addressee"), None))
+            addressed, themes = iter(addressed_l), iter(themes_l)
+        for rec, body in addressed:
+            review = infos.get(rec_of.get(rec, ""))
+            if review is None or body in groups:
+                continue
+            # "the Police" only means one body within one area
+            review.bodies.add(f"{body} {review.partnership}" if (rec, body) in generic else body)
+        for rec, theme in themes:
+            review = infos.get(rec_of.get(rec, ""))
+            if review is not None:
+                review.themes[theme] += 1
+        by_review: dict[str, list[str]] = defaultdict(list)
+        for rec in sorted(texts):
+            by_review[rec_of[rec]].append(rec)
+        tok = tokeniser or _Tokeniser()
+        all_texts: list[str] = []
+        for review in infos.values():
+            review.texts = []
+            for rec in by_review.get(review.iri, []):
+                statement, rest = settings.repeat_statement(texts[rec])
+                review.recs.append((rec, statement))
+                review.texts.append(rest)
+            all_texts.extend(review.texts)
+        indptr, ids, counts, _ = tok.rows(all_texts)
+        at = 0
+        for review in infos.values():
+            n = len(review.recs)
+            lo, hi = indptr[at], indptr[at + n]
+            review.text_rows = (ids[lo:hi], counts[lo:hi], np.diff(indptr[at:at + n + 1]))
+            at += n
+        return cls(list(infos.values()))
 
 
 # ---------------------------------------------------------------- sparse TF-IDF and back-links
@@ -229,7 +386,8 @@ class _Matrix:
     """L2-normalised TF-IDF rows; `pos` is each row's review position (its time order)."""
 
     rows: sparse.csr_matrix
-    cols: list[str]
+    cols: np.ndarray  # feature of each column
+    idf: np.ndarray  # weight of each column's feature
     pos: np.ndarray
     row_min: np.ndarray
     transposed: sparse.csr_matrix | None = None
@@ -241,59 +399,78 @@ class _Matrix:
         return self.transposed
 
 
-def _tfidf(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row_min: np.ndarray,
-           max_df: float) -> _Matrix:
-    """Sublinear TF x IDF (ln N/df); features in more than `max_df` of the rows get no weight.
+def _tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.ndarray,
+           row_min: np.ndarray, max_df: float, min_cut: int) -> _Matrix:
+    """Sublinear TF x IDF (ln N/df), vectorised; features in more than `max_df` of the rows
+    (and more than `min_cut` rows) get no weight.
 
     Features of a single row still count in its norm (a review with many bodies of its own
     is less like any other), but are left out of the matrix since they match nothing.
     """
-    n = len(docs)
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys() if isinstance(d, Counter) else d)
-    limit = max_df * n
-    idf = {f: math.log(n / c) for f, c in df.items() if c <= limit and c < n}
-    cols = sorted(f for f, c in df.items() if f in idf and c > 1)
-    col_of = {f: i for i, f in enumerate(cols)}
-    indptr, indices, data = [0], [], []
+    n = len(indptr) - 1
+    uniq, col = np.unique(feats, return_inverse=True)
+    df = np.bincount(col, minlength=len(uniq))
+    limit = max(max_df * n, float(min_cut))
+    weighted = (df <= limit) & (df < n)
+    idf = np.where(weighted, np.log(n / np.maximum(df, 1)), 0.0)
+    w = (1.0 + np.log(counts.astype(np.float64))) * idf[col]
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    norm = np.sqrt(np.bincount(row, w * w, minlength=n))
+    norm[norm == 0] = 1.0
+    matched = weighted & (df > 1)
+    keep = matched[col]
+    new_col = np.cumsum(matched) - 1
+    rows = sparse.csr_matrix((w[keep] / norm[row[keep]], (row[keep], new_col[col[keep]])),
+                             shape=(n, int(matched.sum())))
+    rows.sort_indices()
+    return _Matrix(rows, uniq[matched], idf[matched], pos, row_min)
+
+
+def _strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row_min: np.ndarray,
+                    max_df: float) -> tuple[_Matrix, list[str]]:
+    vocab: dict[str, int] = {}
+    feats, counts, lengths = [], [], []
     for d in docs:
         items = d.items() if isinstance(d, Counter) else ((f, 1) for f in d)
-        weights = [(f, (1.0 + math.log(tf)) * idf[f]) for f, tf in items if f in idf]
-        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
-        kept = sorted((col_of[f], w / norm) for f, w in weights if f in col_of)
-        indices.extend(c for c, _ in kept)
-        data.extend(w for _, w in kept)
-        indptr.append(len(indices))
-    rows = sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32),
-                              np.asarray(indptr, dtype=np.int64)), shape=(n, len(cols)))
-    return _Matrix(rows, cols, pos, row_min)
+        n = 0
+        for f, c in items:
+            feats.append(vocab.setdefault(f, len(vocab)))
+            counts.append(c)
+            n += 1
+        lengths.append(n)
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    m = _tfidf(indptr, np.asarray(feats, dtype=np.int64), np.asarray(counts, dtype=np.float64), pos, row_min,
+               max_df, 1)
+    names = list(vocab)
+    return m, names
 
 
 def _back_links(m: _Matrix, rows: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row in `rows`: its (at most k) most similar rows of earlier reviews above the
-    row's minimum score. Returns parallel arrays (row, col, score), strongest first per row."""
+    row's minimum score. Returns parallel arrays (row, col, score), strongest first per row.
+    The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product."""
     out_r, out_c, out_s = [], [], []
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start:start + _CHUNK]
         prod = (m.rows[chunk] @ m.t).tocoo()
-        r, c, s = chunk[prod.row], prod.col, prod.data
+        r, c, s = chunk[prod.row], prod.col.astype(np.int64), prod.data
         keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
-        out_r.append(r[keep])
-        out_c.append(c[keep])
-        out_s.append(s[keep])
-    r = np.concatenate(out_r) if out_r else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(out_c) if out_c else np.zeros(0, dtype=np.int64)
-    s = np.concatenate(out_s) if out_s else np.zeros(0)
-    s = np.round(s, 9)  # products of different row chunks may differ in the last bits
-    order = np.lexsort((c, -s, r))  # by row, strongest first, then earliest column
-    r, c, s = r[order], c[order], s[order]
-    if k is not None and len(r):
-        first = np.r_[True, r[1:] != r[:-1]]
-        starts = np.maximum.accumulate(np.where(first, np.arange(len(r)), 0))
-        keep = (np.arange(len(r)) - starts) < k
-        r, c, s = r[keep], c[keep], s[keep]
-    return r, c, s
+        r, c, s = r[keep], c[keep], np.round(s[keep], 9)  # chunks may differ in the last bits
+        order = np.lexsort((c, -s, r))  # by row, strongest first, then earliest column
+        r, c, s = r[order], c[order], s[order]
+        if k is not None and len(r):
+            first = np.r_[True, r[1:] != r[:-1]]
+            starts = np.maximum.accumulate(np.where(first, np.arange(len(r)), 0))
+            keep = (np.arange(len(r)) - starts) < k
+            r, c, s = r[keep], c[keep], s[keep]
+        out_r.append(r)
+        out_c.append(c)
+        out_s.append(s)
+    if not out_r:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    r, c, s = np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+    order = np.lexsort((c, -s, r))
+    return r[order], c[order], s[order]
 
 
 # ---------------------------------------------------------------- links
@@ -315,32 +492,46 @@ class Link:
 class Linker:
     """The indexes of one corpus, and the links of any set of its reviews."""
 
-    def __init__(self, corpus: Corpus, settings: Settings | None = None) -> None:
+    def __init__(self, corpus: Corpus, settings: Settings, store: ox.Store | None = None,
+                 tokeniser: _Tokeniser | None = None) -> None:
         self.corpus = corpus
-        self.settings = settings or Settings.load()
-        cfg = self.settings.bases
-        reviews, recs = corpus.reviews, corpus.recs
+        self.settings = settings
+        self.store = store  # for the texts behind the evidence of reviews read from their records
+        self.tok = tokeniser or _Tokeniser()
+        cfg = settings.bases
+        reviews = corpus.reviews
         review_pos = np.arange(len(reviews))
-        self.org = _tfidf([r.bodies for r in reviews], review_pos,
-                          np.full(len(reviews), cfg[ORGANISATION].min_score), cfg[ORGANISATION].max_df)
-        self.theme = _tfidf([r.themes for r in reviews], review_pos,
-                            np.full(len(reviews), cfg[THEME].min_score), cfg[THEME].max_df)
+        self.org, self.org_names = _strings_matrix(
+            [r.bodies for r in reviews], review_pos, np.full(len(reviews), cfg[ORGANISATION].min_score),
+            cfg[ORGANISATION].max_df)
+        self.theme, self.theme_names = _strings_matrix(
+            [r.themes for r in reviews], review_pos, np.full(len(reviews), cfg[THEME].min_score),
+            cfg[THEME].max_df)
+        self.rec_iri: list[str] = []
+        rec_review: list[int] = []
         self.statements: dict[int, str] = {}
-        docs = []
-        for i, rec in enumerate(recs):
-            statement, rest = self.settings.repeat_statement(rec.text)
-            if statement:
-                self.statements[i] = statement
-            docs.append(text_features(rest))
-        rec_min = np.full(len(recs), cfg[RECURRING].min_score)
+        ids, counts, nnz = [], [], []
+        self.recs_of: dict[int, list[int]] = {}
+        for p, r in enumerate(reviews):
+            assert r.text_rows is not None
+            first = len(self.rec_iri)
+            for rec, statement in r.recs:
+                if statement:
+                    self.statements[len(self.rec_iri)] = statement
+                self.rec_iri.append(rec)
+                rec_review.append(p)
+            self.recs_of[p] = list(range(first, len(self.rec_iri)))
+            ids.append(r.text_rows[0])
+            counts.append(r.text_rows[1])
+            nnz.append(r.text_rows[2])
+        self.rec_review = np.asarray(rec_review, dtype=np.int64)
+        indptr = np.r_[0, np.cumsum(np.concatenate(nnz) if nnz else np.zeros(0, np.int64))].astype(np.int64)
+        rec_min = np.full(len(self.rec_iri), cfg[RECURRING].min_score)
         for i in self.statements:
             rec_min[i] = min(rec_min[i], self.settings.stated_min_score)
-        self.text = _tfidf(docs, np.asarray([r.review for r in recs], dtype=np.int64), rec_min,
-                           cfg[RECURRING].max_df)
-        self._docs = docs
-        self.recs_of: dict[int, list[int]] = defaultdict(list)
-        for i, rec in enumerate(recs):
-            self.recs_of[rec.review].append(i)
+        self.text = _tfidf(indptr, np.concatenate(ids) if ids else np.zeros(0, np.uint64),
+                           np.concatenate(counts) if counts else np.zeros(0, np.uint16),
+                           self.rec_review, rec_min, cfg[RECURRING].max_df, cfg[RECURRING].min_cut)
         self.by_partnership: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(reviews):
             if r.partnership:
@@ -365,7 +556,7 @@ class Linker:
             prod = (m.rows[rows] @ m.t).tocoo()
             later = prod.col[(m.pos[prod.col] > m.pos[rows[prod.row]])
                              & (prod.data >= m.row_min[prod.col] - 1e-9)]
-            candidates = np.unique(later)
+            candidates = np.unique(later).astype(np.int64)
             if not len(candidates):
                 continue
             r, c, _ = _back_links(m, candidates, k)
@@ -387,18 +578,20 @@ class Linker:
                          dtype=np.int64)
         cfg = self.settings.bases
         out: list[Link] = []
-        for name, m, tokens in ((ORGANISATION, self.org, lambda i: reviews[i].bodies),
-                                (THEME, self.theme, lambda i: set(reviews[i].themes))):
+        for name, m, names in ((ORGANISATION, self.org, self.org_names), (THEME, self.theme, self.theme_names)):
             r, c, s = _back_links(m, pos, cfg[name].max_links)
+            shares = cfg[name].max_shares
             for a, b, score in zip(r.tolist(), c.tolist(), s.tolist()):
-                shared = sorted({t.split(" ", 1)[0] for t in tokens(a) & tokens(b)})
-                out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(shared)))
+                shared = self._shared(m, a, b)
+                tokens = sorted({names[int(m.cols[c])].split(" ", 1)[0] for _, c in shared[:shares]})
+                out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(tokens)))
         rows = np.asarray([i for p in pos.tolist() for i in self.recs_of.get(p, [])], dtype=np.int64)
         r, c, s = _back_links(self.text, rows, cfg[RECURRING].max_links)
-        recs = self.corpus.recs
+        self._ensure_words(set(r.tolist()) | set(c.tolist()))
         for a, b, score in zip(r.tolist(), c.tolist(), s.tolist()):
-            out.append(Link(RECURRING, reviews[recs[a].review].iri, reviews[recs[b].review].iri, score,
-                            later_rec=recs[a].iri, earlier_rec=recs[b].iri, evidence=self._shared_words(a, b)))
+            out.append(Link(RECURRING, reviews[self.rec_review[a]].iri, reviews[self.rec_review[b]].iri, score,
+                            later_rec=self.rec_iri[a], earlier_rec=self.rec_iri[b],
+                            evidence=self._shared_words(a, b)))
         k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
@@ -409,21 +602,42 @@ class Linker:
                     out.append(Link(PARTNERSHIP, later.iri, reviews[q].iri, score, (later.partnership or "",)))
         return out
 
+    @staticmethod
+    def _shared(m: _Matrix, a: int, b: int) -> list[tuple[float, int]]:
+        """(weight product, column) of the features rows a and b share, strongest first."""
+        ip, ix, dt = m.rows.indptr, m.rows.indices, m.rows.data
+        wa = dict(zip(ix[ip[a]:ip[a + 1]].tolist(), dt[ip[a]:ip[a + 1]].tolist()))
+        both = [(wa[c] * w, c) for c, w in zip(ix[ip[b]:ip[b + 1]].tolist(), dt[ip[b]:ip[b + 1]].tolist())
+                if c in wa]
+        return sorted(both, key=lambda x: (-x[0], x[1]))
+
+    def _ensure_words(self, rows: set[int]) -> None:
+        """Tokenise the texts of reviews read from their records, for the words of the evidence."""
+        missing = sorted({int(self.rec_review[i]) for i in rows} - {
+            p for p, r in enumerate(self.corpus.reviews) if r.texts is not None} if rows else set())
+        if not missing or self.store is None:
+            return
+        texts = []
+        for p in missing:
+            for rec, _ in self.corpus.reviews[p].recs:
+                for q in self.store.quads_for_pattern(ox.NamedNode(rec), _n("text"), None):
+                    texts.append(self.settings.repeat_statement(q.object.value)[1])
+        self.tok.rows(texts)
+        for p in missing:
+            self.corpus.reviews[p].texts = []
+
     def _shared_words(self, a: int, b: int, top: int = 6) -> str:
         """The words both recommendations weigh most, so a reader sees why they match."""
-        m = self.text
-        ra, rb = m.rows[a], m.rows[b]
-        wa = dict(zip(ra.indices.tolist(), ra.data.tolist()))
-        both = sorted(((wa[c] * w, m.cols[c]) for c, w in zip(rb.indices.tolist(), rb.data.tolist()) if c in wa),
-                      reverse=True)
-        words = [f for _, f in both if " " not in f][:top]
-        return ", ".join(words)
+        stems, cols = self.tok.stems, self.text.cols
+        both = sorted(((w, stems[int(cols[c])]) for w, c in self._shared(self.text, a, b)
+                       if int(cols[c]) in stems), reverse=True)
+        return ", ".join(word for _, word in both[:top])
 
     def statements_of(self, positions: Iterable[int]) -> list[tuple[str, str]]:
         """(recommendation IRI, words saying it repeats an earlier one) for these reviews."""
         wanted = set(positions)
-        return [(self.corpus.recs[i].iri, s) for i, s in sorted(self.statements.items())
-                if self.corpus.recs[i].review in wanted]
+        return [(self.rec_iri[i], s) for i, s in sorted(self.statements.items())
+                if int(self.rec_review[i]) in wanted]
 
 
 def _partnership_score(earlier: str, later: str) -> float:
@@ -463,6 +677,7 @@ class _Writer:
         self.p = {name: p(name) for name in (
             "ReviewLink", "basis", "score", "earlierReview", "laterReview", "shares", "evidence",
             "earlierRecommendation", "laterRecommendation", "repeatsRecommendation", "repeatStatement",
+            "linkFeatures",
             *(prop for prop, _ in _SHORTCUT.values()))}
         self.decimal = ox.NamedNode(_XSD + "decimal")
         self.subject = ox.NamedNode(_DCT + "subject")
@@ -474,19 +689,21 @@ class _Writer:
         return node
 
     def quads(self, links: Iterable[Link], statements: Iterable[tuple[str, str]],
-              reviews: Iterable[str]) -> list[ox.Quad]:
+              reviews: Iterable[ReviewInfo]) -> list[ox.Quad]:
         p, iri, Q = self.p, self.iri, ox.Quad
         out: list[ox.Quad] = []
         for review in reviews:
-            g = iri(links_graph_iri(review))
-            out.append(Q(g, self.subject, iri(review), g))
+            g = iri(links_graph_iri(review.iri))
+            out.append(Q(g, self.subject, iri(review.iri), g))
+            out.append(Q(g, p["linkFeatures"], ox.Literal(review.record()), g))
+        basis = {name: iri(b.iri) for name, b in self.settings.bases.items()}
         for link in links:
             g = iri(links_graph_iri(link.later))
-            node = iri(link_iri(link))
+            node = ox.NamedNode(link_iri(link))
             later, earlier = iri(link.later), iri(link.earlier)
             out += [
                 Q(node, _TYPE, p["ReviewLink"], g),
-                Q(node, p["basis"], iri(self.settings.bases[link.basis].iri), g),
+                Q(node, p["basis"], basis[link.basis], g),
                 Q(node, p["score"], ox.Literal(f"{link.score:.3f}", datatype=self.decimal), g),
                 Q(node, p["laterReview"], later, g),
                 Q(node, p["earlierReview"], earlier, g),
@@ -495,7 +712,7 @@ class _Writer:
             if link.evidence:
                 out.append(Q(node, p["evidence"], ox.Literal(link.evidence), g))
             if link.later_rec and link.earlier_rec:
-                lr, er = iri(link.later_rec), iri(link.earlier_rec)
+                lr, er = ox.NamedNode(link.later_rec), ox.NamedNode(link.earlier_rec)
                 out += [Q(node, p["laterRecommendation"], lr, g), Q(node, p["earlierRecommendation"], er, g),
                         Q(lr, p["repeatsRecommendation"], er, g)]
             prop, both_ways = _SHORTCUT[link.basis]
@@ -516,39 +733,56 @@ def _link_graphs(store: ox.Store) -> list[ox.NamedNode]:
     return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and "/graph/links/" in g.value]
 
 
+def _records(store: ox.Store) -> dict[str, ReviewInfo]:
+    """The link features every review's links graph keeps (see `ReviewInfo.record`)."""
+    out: dict[str, ReviewInfo] = {}
+    for q in store.quads_for_pattern(None, _n("linkFeatures"), None, None):
+        for s in store.quads_for_pattern(q.subject, ox.NamedNode(_DCT + "subject"), None, q.graph_name):
+            out[s.object.value] = ReviewInfo.from_record(s.object.value, q.object.value)
+    return out
+
+
 # ---------------------------------------------------------------- entry points
 
 def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     """Drop every links graph and compute all links again; returns the number of links."""
+    settings = settings or Settings.load()
     for g in _link_graphs(store):
         store.remove_graph(g)
-    linker = Linker(Corpus.read(store), settings)
+    tok = _Tokeniser()
+    linker = Linker(Corpus.read(store, settings, tokeniser=tok), settings, store, tok)
     return _write(store, linker, range(len(linker.corpus.reviews)))
 
 
 def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings | None = None) -> set[str]:
     """Bring the links up to date after `changed_reviews` were added, replaced or removed.
 
-    Returns the IRIs of the reviews whose links graphs were recomputed.
+    Reads the compact link features kept with every other review instead of the corpus, and
+    tokenises only the changed reviews. Returns the IRIs of the reviews whose links graphs
+    were recomputed (all of them when most of the corpus changed, e.g. a first build).
     """
+    settings = settings or Settings.load()
     changed = set(changed_reviews)
     if not changed:
         return set()
+    present = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _n("Review"), None)}
+    records = _records(store) if len(changed & present) * 2 <= len(present) else {}
+    if not records or (present - changed) - set(records):  # a first build, or links from before records
+        recompute_all(store, settings)
+        return present | changed
     dirty: set[str] = set(changed)
     earlier_p, later_p = _n("earlierReview"), _n("laterReview")
     for review in changed:  # later reviews that held a link to a changed review lose it
         for q in store.quads_for_pattern(None, earlier_p, ox.NamedNode(review), None):
             for later in store.quads_for_pattern(q.subject, later_p, None, q.graph_name):
                 dirty.add(later.object.value)
-    linker = Linker(Corpus.read(store), settings)
+    tok = _Tokeniser()
+    fresh = Corpus.read(store, settings, only=sorted(changed & present), tokeniser=tok)
+    infos = {iri: info for iri, info in records.items() if iri in present and iri not in changed}
+    infos.update({r.iri: r for r in fresh.reviews})
+    linker = Linker(Corpus(list(infos.values())), settings, store, tok)
     index = linker.corpus.index
-    present = [index[r] for r in changed if r in index]
-    if len(present) * 2 > len(index):  # most of the corpus is new (a first build): start afresh
-        for g in _link_graphs(store):
-            store.remove_graph(g)
-        _write(store, linker, range(len(index)))
-        return {r.iri for r in linker.corpus.reviews} | changed
-    dirty.update(linker.corpus.reviews[p].iri for p in linker.affected_by(present))
+    dirty.update(linker.corpus.reviews[p].iri for p in linker.affected_by(index[r] for r in changed if r in index))
     for review in dirty:
         g = ox.NamedNode(links_graph_iri(review))
         if store.contains_named_graph(g):
@@ -561,7 +795,7 @@ def _write(store: ox.Store, linker: Linker, positions: Sequence[int]) -> int:
     """Compute and store the links graphs of these reviews; returns the number of links."""
     links = linker.links(positions)
     quads = _Writer(linker.settings).quads(links, linker.statements_of(positions),
-                                           [linker.corpus.reviews[p].iri for p in positions])
+                                           [linker.corpus.reviews[p] for p in positions])
     if len(quads) > 100_000:
         store.bulk_extend(quads)  # no transaction needed: the store is a working copy
     else:

@@ -37,7 +37,7 @@ def review_graph(enriched: EnrichedReview, minter: Minter, generated_at: str | N
     """Return (named-graph IRI, graph) for one review."""
     review = enriched.review
     key = review_key(enriched, minter)
-    g = Graph()
+    g = Graph(store="SimpleMemory")  # one review, no contexts needed: about 2x faster to fill
     add = g.add
     rv = URIRef(minter.review(key))
     gname = URIRef(minter.review_graph(key))

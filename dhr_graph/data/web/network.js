@@ -33,12 +33,13 @@
     var golden = Math.PI * (3 - Math.sqrt(5));
     for (i = 0; i < n; i++) { var r = 12 * Math.sqrt(i + 0.5); x[i] = r * Math.cos(i * golden); y[i] = r * Math.sin(i * golden); }
     var steps = Math.max(20, Math.min(300, Math.floor(4e7 / Math.max(1, n * n))));
-    var ideal = 40, temp = 40;
+    var ideal = 40, temp = 40, cutoff = 36 * ideal * ideal;
     for (k = 0; k < steps; k++) {
       dx.fill(0); dy.fill(0);
       for (i = 0; i < n; i++) {
         for (j = i + 1; j < n; j++) {
           var ex = x[i] - x[j], ey = y[i] - y[j], d2 = ex * ex + ey * ey + 0.01;
+          if (d2 > cutoff) { continue; }  // far nodes do not push: separate parts stay close
           var f = ideal * ideal / d2;
           dx[i] += ex * f; dy[i] += ey * f; dx[j] -= ex * f; dy[j] -= ey * f;
         }
