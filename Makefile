@@ -13,7 +13,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 install: $(PY)
-	$(PY) -m pip install -q .
+	$(PY) -m pip install -q -e .
 
 install-dev: $(PY)
 	$(PY) -m pip install -q -e '.[dev]'

@@ -72,13 +72,17 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _Timeout
 
 
-def time_runs(func: Any, runs: int, cap: float | None = None) -> tuple[float | None, int]:
-    """Median seconds over `runs` calls (fewer if they are slow), and the row count."""
+def time_runs(func: Any, runs: int, cap: float | None = None, stop: bool = False) -> tuple[float | None, int]:
+    """Median seconds over `runs` calls (fewer once `cap` seconds are spent), and the row count.
+
+    With `stop`, a call still running after `cap` seconds is interrupted (pure-Python rdflib
+    only: a query inside Oxigraph's native code cannot be interrupted, so it is never stopped).
+    """
     times: list[float] = []
     rows = 0
     spent = 0.0
     for _ in range(runs):
-        if cap:
+        if cap and stop:
             signal.setitimer(signal.ITIMER_REAL, cap)
         try:
             t0 = time.perf_counter()
@@ -87,7 +91,7 @@ def time_runs(func: Any, runs: int, cap: float | None = None) -> tuple[float | N
         except _Timeout:
             return None, rows
         finally:
-            if cap:
+            if cap and stop:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         spent += times[-1]
         if cap and spent > cap and len(times) >= 1:
@@ -99,22 +103,39 @@ def time_runs(func: Any, runs: int, cap: float | None = None) -> tuple[float | N
 
 def child_toolkit(pages: Path, store: Path, runs: int) -> dict[str, Any]:
     from dhr_graph.pipeline import Toolkit, build
-    from dhr_graph.queries import library, run_named
     from dhr_graph.store import GraphStore
 
     t0 = time.perf_counter()
     report = build([pages], store, toolkit=Toolkit.load())
     build_s = time.perf_counter() - t0
     peak = _maxrss_mb()
-    gs = GraphStore(store)
-    queries = {}
-    for name, params in bench_params().items():
-        if name not in library():
-            continue
-        median, rows = time_runs(lambda: len(run_named(gs, name, **params).rows), runs + 1)
-        queries[name] = {"median_s": median, "rows": rows}
+    queries = {name: toolkit_query(store, name, runs) for name in bench_params()}
     return {"build_s": build_s, "peak_mb": peak, "landed": len(report.landed),
-            "failed": len(report.failed), "quads": len(gs), "queries": queries}
+            "failed": len(report.failed), "quads": len(GraphStore(store)), "queries": queries}
+
+
+def toolkit_query(store: Path, name: str, runs: int) -> dict[str, Any]:
+    """Time one named query in its own process, so that one stuck in native code can be stopped."""
+    cmd = [sys.executable, __file__, "--child", "query", "--store", str(store), "--name", name, "--runs", str(runs)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=BASELINE_CAP_S * 2,
+                             env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+    except subprocess.TimeoutExpired:
+        return {"median_s": None, "rows": None}
+    if out.returncode:
+        return {"median_s": None, "rows": None, "error": out.stderr.strip().splitlines()[-1:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child_query(store: Path, name: str, runs: int) -> dict[str, Any]:
+    from dhr_graph.queries import run_named
+    from dhr_graph.store import GraphStore
+
+    gs = GraphStore(store)
+    params = bench_params()[name]
+    run_named(gs, name, **params)  # warm-up: opens the store, fills caches
+    median, rows = time_runs(lambda: len(run_named(gs, name, **params).rows), runs, BASELINE_CAP_S)
+    return {"median_s": median, "rows": rows}
 
 
 def child_rdflib(pages: Path, runs: int) -> dict[str, Any]:
@@ -158,7 +179,7 @@ def child_rdflib(pages: Path, runs: int) -> dict[str, Any]:
         nq = get_query(name)
         bindings = {Variable(k): to_rdflib(v) for k, v in nq.bindings(params).items()}
         median, rows = time_runs(
-            lambda: len(list(ds.query(nq.text, initNs=PREFIXES, initBindings=bindings))), runs, BASELINE_CAP_S)
+            lambda: len(list(ds.query(nq.text, initNs=PREFIXES, initBindings=bindings))), runs, BASELINE_CAP_S, stop=True)
         queries[name] = {"median_s": median, "rows": rows}
     return {"build_s": build_s, "peak_mb": peak, "landed": landed, "quads": len(ds), "queries": queries}
 
@@ -185,8 +206,8 @@ def machine() -> str:
             f"Python {platform.python_version()} on {platform.system()}; {libs}")
 
 
-def _ms(seconds: float | None) -> str:
-    return f"> {BASELINE_CAP_S:.0f} s" if seconds is None else f"{seconds * 1000:.1f}"
+def _ms(seconds: float | None, cap: float = BASELINE_CAP_S) -> str:
+    return f"> {cap:.0f} s" if seconds is None else f"{seconds * 1000:.1f}"
 
 
 def _ratio(fast: float | None, slow: float | None) -> str:
@@ -202,9 +223,10 @@ def table(results: dict[int, dict[str, Any]], runs: int) -> str:
     lines = [
         f"Machine: {machine()}.",
         f"Run: `python benchmarks/bench_build_query.py --sizes {' '.join(map(str, sizes))} --runs {runs}` "
-        f"({time.strftime('%Y-%m-%d')}). Query times are medians of {runs} runs (toolkit: plus one "
-        "warm-up), rows materialised; baseline query runs stop after "
-        f"{BASELINE_CAP_S:.0f} s.",
+        f"({time.strftime('%Y-%m-%d')}). Query times are medians of {runs} runs (toolkit: after one "
+        "warm-up run, each query in its own process), rows materialised; fewer runs once a query has "
+        f"taken {BASELINE_CAP_S:.0f} s; a baseline run is stopped after {BASELINE_CAP_S:.0f} s, a toolkit "
+        f"query process after {2 * BASELINE_CAP_S:.0f} s.",
         "",
         "| reviews | reviews landed / pages | quads | toolkit build (s) | toolkit peak memory (MB) "
         "| rdflib build (s) | rdflib peak memory (MB) |",
@@ -222,7 +244,8 @@ def table(results: dict[int, dict[str, Any]], runs: int) -> str:
         for n in sizes:
             tq = results[n]["toolkit"]["queries"].get(name, {})
             rq = results[n]["rdflib"]["queries"].get(name, {})
-            cells += [_ms(tq.get("median_s")), _ms(rq.get("median_s")), _ratio(tq.get("median_s"), rq.get("median_s"))]
+            cells += [_ms(tq.get("median_s"), 2 * BASELINE_CAP_S), _ms(rq.get("median_s")),
+                      _ratio(tq.get("median_s"), rq.get("median_s"))]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -244,12 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and stores (default: a temp dir)")
     parser.add_argument("--no-readme", action="store_true", help="print the table only")
-    parser.add_argument("--child", choices=["toolkit", "rdflib"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["toolkit", "rdflib", "query"], help=argparse.SUPPRESS)
+    parser.add_argument("--name", help=argparse.SUPPRESS)
     parser.add_argument("--pages", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "toolkit":
         print(json.dumps(child_toolkit(args.pages, args.store, args.runs)))
+        return 0
+    if args.child == "query":
+        print(json.dumps(child_query(args.store, args.name, args.runs)))
         return 0
     if args.child == "rdflib":
         print(json.dumps(child_rdflib(args.pages, args.runs)))

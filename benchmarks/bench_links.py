@@ -11,7 +11,9 @@ left out: it is not what is being timed). Then, in the same run:
 - baseline: the pairwise SPARQL join over shared agencies (one basis only), at the sizes where it
   finishes within the timeout, each run in a child process so a slow one can be stopped.
 
-Reports medians of several runs, ratios to the baseline, and peak memory.
+Reports medians of several runs, ratios to the baseline, and peak memory, as a Markdown table
+that is printed and written into benchmarks/README.md between the markers
+`<!-- bench:links -->` and `<!-- /bench:links -->` (the rest of that file is left alone).
 
     python benchmarks/bench_links.py [--sizes 100 250 500 2000] [--baseline-sizes 100 250 500]
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
+import platform
 import resource
 import shutil
 import statistics
@@ -65,6 +69,44 @@ def review_quads(pages: list[Path], toolkit: Toolkit) -> dict[str, list[ox.Quad]
     return out
 
 
+README = Path(__file__).resolve().parent / "README.md"
+START, END = "<!-- bench:links -->", "<!-- /bench:links -->"
+
+
+def table(rows: list[tuple[int, int, float, float, tuple[float, int] | None, bool]], runs: int,
+          timeout: float, peak_mib: float) -> str:
+    """The results as Markdown: one row per corpus size."""
+    lines = [
+        "| reviews | links | all links (s) | one review added (s) | pairwise SPARQL, shared agencies only (s) "
+        "| SPARQL / all links |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, n_links, t_full, t_incr, base, tried in rows:
+        if base:
+            shown, ratio = f"{base[0]:.2f} ({base[1]:,} pairs)", f"{base[0] / t_full:.1f}x"
+        else:
+            shown, ratio = (f"> {timeout:.0f} (stopped)" if tried else "not run"), "-"
+        lines.append(f"| {size:,} | {n_links:,} | {t_full:.2f} | {t_incr:.3f} | {shown} | {ratio} |")
+    lines += ["", f"Medians of {runs} runs (one review added: of {max(runs, 5)}); peak memory {peak_mib:.0f} MiB; "
+              f"{os.cpu_count()} CPUs, Python {platform.python_version()}, pyoxigraph {ox.__version__}. "
+              "All links = `links.recompute_all` on a copy of an unlinked store (read, index, compute, "
+              "write); one review added = `links.update` after writing one more review into a copy of the "
+              "linked store. Targets (issue 7): all links for 2,000 reviews < 5 s, one review added < 1 s."]
+    return "\n".join(lines)
+
+
+def write_readme(text: str, path: Path = README) -> None:
+    """Put `text` between the markers, adding the section when the file or markers are missing."""
+    block = f"{START}\n{text}\n{END}"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        new = before + block + rest.split(END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n## Cross-review links (`bench_links.py`)\n\n" + block + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
 def median(func: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -106,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline-sizes", type=int, nargs="+", default=[100, 250, 500])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a baseline run is stopped")
+    ap.add_argument("--no-readme", action="store_true", help="print the table only")
     args = ap.parse_args(argv)
 
     toolkit = Toolkit(registry=Registry.load(), themes=ThemeScheme.load(), validator=None,  # type: ignore[arg-type]
@@ -144,14 +187,17 @@ def main(argv: list[str] | None = None) -> None:
                 del s
             t_incr = statistics.median(t_add)
             base_result = baseline(base, args.timeout) if size in args.baseline_sizes else None
-            rows.append((size, n_links[0], t_full, t_incr, base_result))
+            rows.append((size, n_links[0], t_full, t_incr, base_result, size in args.baseline_sizes))
             shown = (f"{base_result[0]:.2f} s ({base_result[1]} pairs), ratio {base_result[0] / t_full:.1f}x"
                      if base_result else ("did not finish in %.0f s" % args.timeout if size in args.baseline_sizes
                                           else "not run"))
             print(f"{size:5d} reviews: {n_links[0]:6d} links; all links {t_full:.2f} s; one more review "
                   f"{t_incr:.3f} s; pairwise SPARQL (shared agencies only) {shown}", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory {peak:.0f} MiB (medians of {args.runs} runs; incremental of {max(args.runs, 5)})")
+        text = table(rows, args.runs, args.timeout, peak)
+        print(text)
+        if not args.no_readme:
+            write_readme(text)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

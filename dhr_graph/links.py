@@ -4,19 +4,25 @@ Links are computed with indexes, never with a pairwise SPARQL join (which grows 
 square of the corpus): each basis turns the corpus into a sparse matrix of TF-IDF weighted
 rows (reviews x bodies, reviews x themes, recommendations x words and word pairs), so that
 one sparse product gives every candidate pair and its cosine score at once. Bodies, themes or
-words found everywhere get no weight, rare ones a lot (inverse document frequency).
+words found everywhere get no weight, rare ones a lot (inverse document frequency). For
+recommendation texts the cut is low (ontology/link-bases.ttl): template wording shared by
+hundreds of recommendations says nothing about two of them, and would make the product dense.
 
 Each review keeps its strongest links to *earlier* reviews (by publication month, then key),
 at most `dhr:maxLinks` per basis, above `dhr:minScore`; the settings and the phrases of a
 stated repeat are data (ontology/link-bases.ttl). So a review's links depend only on it and
 on the reviews before it, which is what makes the update incremental: the links a review
-holds as the later one live in its own graph `{base}graph/links/{key}`. Adding or changing
-review R recomputes R's graph, plus the graphs of the later reviews that had R as a link or
-now take R into their strongest links. Scores use the document frequencies of the whole
-corpus at the time a graph is computed; graphs that were not touched keep theirs until the
-next `recompute_all` (the drift is small: one review in a few thousand).
+holds as the later one live in its own graph `{base}graph/links/{key}`, with a compact record
+of what linking needs from that review (`dhr:linkFeatures`: bodies, themes, recommendation
+IRIs and hashed text features). An update reads those records instead of the corpus and
+tokenises only the changed reviews; it recomputes the changed reviews' graphs, plus the
+graphs of the later reviews that had one of them as a link or now take one into their
+strongest links. Scores use the document frequencies of the whole corpus at the time a graph
+is computed; graphs that were not touched keep theirs until the next `recompute_all` (the
+drift is small: one review in a few thousand). `recompute_all` (also run when most of the
+corpus is new, as in a first build, or when records are missing) reads the review graphs
+with a few SELECTs serialised by Oxigraph, which is far quicker than walking quads in Python.
 """
-
 from __future__ import annotations
 
 import base64
@@ -51,6 +57,7 @@ BASES = (ORGANISATION, THEME, RECURRING, PARTNERSHIP)
 _SHORTCUT = {ORGANISATION: ("sharesAgencyWith", True), THEME: ("sharesThemeWith", True),
              RECURRING: ("repeatsRecommendationOf", False), PARTNERSHIP: ("followsInPartnership", False)}
 _CHUNK = 1024  # rows per sparse product: bounds memory on large corpora
+_DENSE_COLS = 64  # matrices with at most this many columns are multiplied dense
 
 
 def _n(local: str) -> ox.NamedNode:
@@ -111,9 +118,19 @@ class Settings:
             raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")
         return cls(bases, tuple(patterns), stated)
 
+    @property
+    def _any_repeat(self) -> re.Pattern[str]:
+        cached = self.__dict__.get("_any")
+        if cached is None:
+            cached = re.compile("|".join(f"(?:{p.pattern})" for p in self.repeat_patterns), re.IGNORECASE)
+            object.__setattr__(self, "_any", cached)
+        return cached
+
     def repeat_statement(self, text: str) -> tuple[str | None, str]:
         """(words saying the text repeats an earlier recommendation, text without them)."""
         found: str | None = None
+        if self.repeat_patterns and not self._any_repeat.search(text):
+            return None, text  # one scan for the common case: no statement at all
         for pattern in self.repeat_patterns:
             m = pattern.search(text)
             if m:
@@ -167,6 +184,22 @@ class _Tokeniser:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}  # raw word -> id of its stem (0: too short)
         self.stems: dict[int, str] = {}  # id -> stem, for the evidence of a link
+        self._pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (pair id, word ids)
+        self._pair_index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def pair(self, pid: int) -> str | None:
+        """The two words of a word-pair feature seen by this tokeniser."""
+        if self._pair_index is None:
+            ids, first, second = (np.concatenate(x) for x in zip(*self._pairs)) if self._pairs else (
+                np.zeros(0, np.uint64),) * 3
+            order = np.argsort(ids, kind="stable")
+            self._pair_index = (ids[order], first[order], second[order])
+        ids, first, second = self._pair_index
+        at = int(np.searchsorted(ids, np.uint64(pid)))
+        if at == len(ids) or int(ids[at]) != pid:
+            return None
+        a, b = self.stems.get(int(first[at])), self.stems.get(int(second[at]))
+        return f"{a} {b}" if a and b else None
 
     def _id(self, raw: str) -> int:
         wid = self._ids.get(raw)
@@ -194,6 +227,9 @@ class _Tokeniser:
         same = row[1:] == row[:-1] if len(row) else np.zeros(0, dtype=bool)
         with np.errstate(over="ignore"):
             pairs = (words[:-1] * _PAIR_MUL + words[1:] + np.uint64(1))[same] if len(words) else words
+        if len(words):
+            self._pairs.append((pairs, words[:-1][same], words[1:][same]))
+            self._pair_index = None
         feats = np.concatenate([words, pairs])
         rows = np.concatenate([row, row[:-1][same] if len(row) else row])
         single = np.concatenate([np.ones(len(words), dtype=bool), np.zeros(len(pairs), dtype=bool)])
@@ -236,23 +272,30 @@ class ReviewInfo:
 
     # -- the compact record kept in the review's links graph, so an update reads no other review
     def record(self) -> str:
+        """Base64 of: JSON length (4 bytes), JSON of the review's facts, then its recommendations'
+        hashed text features (uint64 ids, uint16 counts, uint32 features per recommendation).
+        Base64 keeps the literal free of characters a serialisation would have to escape."""
         assert self.text_rows is not None
         ids, counts, nnz = self.text_rows
-        return json.dumps({
-            "issued": self.issued, "partnership": self.partnership, "bodies": sorted(self.bodies),
-            "themes": dict(sorted(self.themes.items())), "recs": self.recs,
-            "ids": base64.b64encode(ids.astype("<u8").tobytes()).decode(),
-            "counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(),
-            "nnz": base64.b64encode(nnz.astype("<u4").tobytes()).decode()}, separators=(",", ":"))
+        head = json.dumps({"iri": self.iri, "issued": self.issued, "partnership": self.partnership,
+                           "bodies": sorted(self.bodies), "themes": dict(sorted(self.themes.items())),
+                           "recs": self.recs}, separators=(",", ":")).encode()
+        return base64.b64encode(b"".join((
+            len(head).to_bytes(4, "little"), head, ids.astype("<u8").tobytes(),
+            counts.astype("<u2").tobytes(), nnz.astype("<u4").tobytes()))).decode()
 
     @classmethod
-    def from_record(cls, iri: str, text: str) -> ReviewInfo:
-        d = json.loads(text)
-        rows = (np.frombuffer(base64.b64decode(d["ids"]), dtype="<u8").astype(np.uint64),
-                np.frombuffer(base64.b64decode(d["counts"]), dtype="<u2").astype(np.uint16),
-                np.frombuffer(base64.b64decode(d["nnz"]), dtype="<u4").astype(np.int64))
-        return cls(iri, d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
-                   [(r, s) for r, s in d["recs"]], None, rows)
+    def from_record(cls, text: str) -> ReviewInfo:
+        data = base64.b64decode(text)
+        n = int.from_bytes(data[:4], "little")
+        d = json.loads(data[4:4 + n])
+        recs = len(d["recs"])
+        nnz = np.frombuffer(data, dtype="<u4", count=recs, offset=len(data) - 4 * recs).astype(np.int64)
+        total = int(nnz.sum())
+        ids = np.frombuffer(data, dtype="<u8", count=total, offset=4 + n).astype(np.uint64)
+        counts = np.frombuffer(data, dtype="<u2", count=total, offset=4 + n + 8 * total).astype(np.uint16)
+        return cls(d["iri"], d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
+                   [(r, st) for r, st in d["recs"]], None, (ids, counts, nnz))
 
 
 def _tsv(store: ox.Store, query: str) -> Iterator[list[str]]:
@@ -282,8 +325,9 @@ def _tsv_value(v: str) -> str:
 
 
 def _pairs_query(pred: str, obj: str = "?o") -> str:
-    return f"SELECT ?s ?o WHERE {{ ?s <{pred}> {obj} }}" if obj == "?o" else \
-        f"SELECT ?s WHERE {{ ?s <{pred}> {obj} }}"
+    """Every (subject, object) of one predicate, in whichever graph (no union to deduplicate)."""
+    return f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{pred}> {obj} }} }}" if obj == "?o" else \
+        f"SELECT ?s WHERE {{ GRAPH ?g {{ ?s <{pred}> {obj} }} }}"
 
 
 @dataclass
@@ -309,16 +353,15 @@ class Corpus:
             for r, issued, csp in _tsv(store, f"""SELECT ?r ?i ?p WHERE {{ ?r a <{_DHR}Review> .
                     OPTIONAL {{ ?r <{_DCT}issued> ?i }} OPTIONAL {{ ?r <{_DHR}partnership> ?p }} }}"""):
                 infos[r] = ReviewInfo(r, issued, csp or None)
-            for rec, review in _tsv(store, _pairs_query(_DHR + "review")):
-                if review in infos:
-                    rec_of[rec] = review
             groups = {g for g, in _tsv(store, _pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>"))}
             generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _tsv(
-                store, f'SELECT ?s ?o WHERE {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }}')}
+                store, f'SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }} }}')}
             addressed = _tsv(store, _pairs_query(_DHR + "addressedTo"))
             themes = _tsv(store, _pairs_query(_DHR + "hasTheme"))
             for rec, text in _tsv(store, _pairs_query(_DHR + "text")):
-                if rec in rec_of:
+                review = rec.split("/rec/", 1)[0]  # Minter.recommendation: {review}/rec/{n}
+                if review in infos:
+                    rec_of[rec] = review
                     texts[rec] = text
         else:
             node = ox.NamedNode
@@ -450,12 +493,25 @@ def _back_links(m: _Matrix, rows: np.ndarray, k: int | None) -> tuple[np.ndarray
     row's minimum score. Returns parallel arrays (row, col, score), strongest first per row.
     The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product."""
     out_r, out_c, out_s = [], [], []
+    dense = m.rows.shape[1] <= _DENSE_COLS  # a few columns (themes): dense products are far quicker
+    full = m.rows.toarray() if dense else None
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start:start + _CHUNK]
-        prod = (m.rows[chunk] @ m.t).tocoo()
-        r, c, s = chunk[prod.row], prod.col.astype(np.int64), prod.data
-        keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
-        r, c, s = r[keep], c[keep], np.round(s[keep], 9)  # chunks may differ in the last bits
+        if full is not None:
+            prod_d = full[chunk] @ full.T
+            ok = (m.pos[None, :] < m.pos[chunk][:, None]) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            if k is not None and prod_d.shape[1] > k:  # only what can be in the top k goes on
+                masked = np.where(ok, np.round(prod_d, 9), -np.inf)
+                kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]
+                ok &= masked >= kth[:, None]
+            ri, c = np.nonzero(ok)
+            r, s = chunk[ri], prod_d[ri, c]
+        else:
+            prod = (m.rows[chunk] @ m.t).tocoo()
+            r, c, s = chunk[prod.row], prod.col.astype(np.int64), prod.data
+            keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
+            r, c, s = r[keep], c[keep], s[keep]
+        c, s = c.astype(np.int64), np.round(s, 9)  # chunks may differ in the last bits
         order = np.lexsort((c, -s, r))  # by row, strongest first, then earliest column
         r, c, s = r[order], c[order], s[order]
         if k is not None and len(r):
@@ -492,10 +548,10 @@ class Link:
 class Linker:
     """The indexes of one corpus, and the links of any set of its reviews."""
 
-    def __init__(self, corpus: Corpus, settings: Settings, store: ox.Store | None = None,
+    def __init__(self, corpus: Corpus, settings: Settings | None = None, store: ox.Store | None = None,
                  tokeniser: _Tokeniser | None = None) -> None:
         self.corpus = corpus
-        self.settings = settings
+        self.settings = settings = settings or Settings.load()
         self.store = store  # for the texts behind the evidence of reviews read from their records
         self.tok = tokeniser or _Tokeniser()
         cfg = settings.bases
@@ -581,17 +637,16 @@ class Linker:
         for name, m, names in ((ORGANISATION, self.org, self.org_names), (THEME, self.theme, self.theme_names)):
             r, c, s = _back_links(m, pos, cfg[name].max_links)
             shares = cfg[name].max_shares
-            for a, b, score in zip(r.tolist(), c.tolist(), s.tolist()):
-                shared = self._shared(m, a, b)
-                tokens = sorted({names[int(m.cols[c])].split(" ", 1)[0] for _, c in shared[:shares]})
+            for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(m, r, c)):
+                tokens = sorted({names[int(m.cols[f])].split(" ", 1)[0] for _, f in shared[:shares]})
                 out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(tokens)))
         rows = np.asarray([i for p in pos.tolist() for i in self.recs_of.get(p, [])], dtype=np.int64)
         r, c, s = _back_links(self.text, rows, cfg[RECURRING].max_links)
         self._ensure_words(set(r.tolist()) | set(c.tolist()))
-        for a, b, score in zip(r.tolist(), c.tolist(), s.tolist()):
+        for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(self.text, r, c)):
             out.append(Link(RECURRING, reviews[self.rec_review[a]].iri, reviews[self.rec_review[b]].iri, score,
                             later_rec=self.rec_iri[a], earlier_rec=self.rec_iri[b],
-                            evidence=self._shared_words(a, b)))
+                            evidence=self._shared_words(shared)))
         k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
@@ -602,35 +657,25 @@ class Linker:
                     out.append(Link(PARTNERSHIP, later.iri, reviews[q].iri, score, (later.partnership or "",)))
         return out
 
-    @staticmethod
-    def _shared(m: _Matrix, a: int, b: int) -> list[tuple[float, int]]:
-        """(weight product, column) of the features rows a and b share, strongest first."""
-        ip, ix, dt = m.rows.indptr, m.rows.indices, m.rows.data
-        wa = dict(zip(ix[ip[a]:ip[a + 1]].tolist(), dt[ip[a]:ip[a + 1]].tolist()))
-        both = [(wa[c] * w, c) for c, w in zip(ix[ip[b]:ip[b + 1]].tolist(), dt[ip[b]:ip[b + 1]].tolist())
-                if c in wa]
-        return sorted(both, key=lambda x: (-x[0], x[1]))
-
     def _ensure_words(self, rows: set[int]) -> None:
-        """Tokenise the texts of reviews read from their records, for the words of the evidence."""
-        missing = sorted({int(self.rec_review[i]) for i in rows} - {
-            p for p, r in enumerate(self.corpus.reviews) if r.texts is not None} if rows else set())
+        """Tokenise the texts of recommendations read from their review's record, for the words
+        of the evidence (the record keeps hashed features only)."""
+        read = {p for p, r in enumerate(self.corpus.reviews) if r.texts is not None}
+        missing = sorted(i for i in rows if int(self.rec_review[i]) not in read)
         if not missing or self.store is None:
             return
-        texts = []
-        for p in missing:
-            for rec, _ in self.corpus.reviews[p].recs:
-                for q in self.store.quads_for_pattern(ox.NamedNode(rec), _n("text"), None):
-                    texts.append(self.settings.repeat_statement(q.object.value)[1])
-        self.tok.rows(texts)
-        for p in missing:
-            self.corpus.reviews[p].texts = []
+        text = _n("text")
+        self.tok.rows([self.settings.repeat_statement(q.object.value)[1] for i in missing
+                       for q in self.store.quads_for_pattern(ox.NamedNode(self.rec_iri[i]), text, None)])
 
-    def _shared_words(self, a: int, b: int, top: int = 6) -> str:
-        """The words both recommendations weigh most, so a reader sees why they match."""
+    def _shared_words(self, shared: list[tuple[float, int]], top: int = 6) -> str:
+        """The words both recommendations weigh most, so a reader sees why they match (or, when
+        only word pairs are rare enough to weigh, those pairs)."""
         stems, cols = self.tok.stems, self.text.cols
-        both = sorted(((w, stems[int(cols[c])]) for w, c in self._shared(self.text, a, b)
-                       if int(cols[c]) in stems), reverse=True)
+        both = sorted(((w, stems[int(cols[c])]) for w, c in shared if int(cols[c]) in stems), reverse=True)
+        if not both:  # only word pairs are rare enough to weigh: show those
+            pairs = ((w, self.tok.pair(int(cols[c]))) for w, c in shared)
+            both = sorted(((w, p) for w, p in pairs if p), reverse=True)
         return ", ".join(word for _, word in both[:top])
 
     def statements_of(self, positions: Iterable[int]) -> list[tuple[str, str]]:
@@ -638,6 +683,18 @@ class Linker:
         wanted = set(positions)
         return [(self.rec_iri[i], s) for i, s in sorted(self.statements.items())
                 if int(self.rec_review[i]) in wanted]
+
+
+def _shared(m: _Matrix, r: np.ndarray, c: np.ndarray) -> list[list[tuple[float, int]]]:
+    """For each pair of rows (r[i], c[i]): (weight product, column) of the features both have,
+    strongest first; one elementwise product for all pairs."""
+    if not len(r):
+        return []
+    both = m.rows[r].multiply(m.rows[c]).tocsr()
+    both.eliminate_zeros()
+    ip, ix, dt = both.indptr.tolist(), both.indices.tolist(), both.data.tolist()
+    return [sorted(zip(dt[ip[i]:ip[i + 1]], ix[ip[i]:ip[i + 1]]), key=lambda x: (-x[0], x[1]))
+            for i in range(len(r))]
 
 
 def _partnership_score(earlier: str, later: str) -> float:
@@ -689,39 +746,39 @@ class _Writer:
         return node
 
     def quads(self, links: Iterable[Link], statements: Iterable[tuple[str, str]],
-              reviews: Iterable[ReviewInfo]) -> list[ox.Quad]:
+              reviews: Iterable[ReviewInfo]) -> Iterator[ox.Quad]:
+        """The quads of these links, statements and reviews' links graphs, one link at a time
+        (so a national write never holds them all as Python objects)."""
         p, iri, Q = self.p, self.iri, ox.Quad
-        out: list[ox.Quad] = []
         for review in reviews:
             g = iri(links_graph_iri(review.iri))
-            out.append(Q(g, self.subject, iri(review.iri), g))
-            out.append(Q(g, p["linkFeatures"], ox.Literal(review.record()), g))
+            yield Q(g, self.subject, iri(review.iri), g)
+            yield Q(g, p["linkFeatures"], ox.Literal(review.record()), g)
         basis = {name: iri(b.iri) for name, b in self.settings.bases.items()}
         for link in links:
             g = iri(links_graph_iri(link.later))
             node = ox.NamedNode(link_iri(link))
             later, earlier = iri(link.later), iri(link.earlier)
-            out += [
+            yield from (
                 Q(node, _TYPE, p["ReviewLink"], g),
                 Q(node, p["basis"], basis[link.basis], g),
                 Q(node, p["score"], ox.Literal(f"{link.score:.3f}", datatype=self.decimal), g),
                 Q(node, p["laterReview"], later, g),
                 Q(node, p["earlierReview"], earlier, g),
-            ]
-            out += [Q(node, p["shares"], iri(x), g) for x in link.shares]
+            )
+            yield from (Q(node, p["shares"], iri(x), g) for x in link.shares)
             if link.evidence:
-                out.append(Q(node, p["evidence"], ox.Literal(link.evidence), g))
+                yield Q(node, p["evidence"], ox.Literal(link.evidence), g)
             if link.later_rec and link.earlier_rec:
                 lr, er = ox.NamedNode(link.later_rec), ox.NamedNode(link.earlier_rec)
-                out += [Q(node, p["laterRecommendation"], lr, g), Q(node, p["earlierRecommendation"], er, g),
-                        Q(lr, p["repeatsRecommendation"], er, g)]
+                yield from (Q(node, p["laterRecommendation"], lr, g), Q(node, p["earlierRecommendation"], er, g),
+                            Q(lr, p["repeatsRecommendation"], er, g))
             prop, both_ways = _SHORTCUT[link.basis]
-            out.append(Q(later, p[prop], earlier, g))
+            yield Q(later, p[prop], earlier, g)
             if both_ways:
-                out.append(Q(earlier, p[prop], later, g))
+                yield Q(earlier, p[prop], later, g)
         for rec, words in statements:
-            out.append(Q(iri(rec), p["repeatStatement"], ox.Literal(words), iri(_statement_graph(rec))))
-        return out
+            yield Q(iri(rec), p["repeatStatement"], ox.Literal(words), iri(_statement_graph(rec)))
 
 
 def _statement_graph(rec_iri: str) -> str:
@@ -735,11 +792,9 @@ def _link_graphs(store: ox.Store) -> list[ox.NamedNode]:
 
 def _records(store: ox.Store) -> dict[str, ReviewInfo]:
     """The link features every review's links graph keeps (see `ReviewInfo.record`)."""
-    out: dict[str, ReviewInfo] = {}
-    for q in store.quads_for_pattern(None, _n("linkFeatures"), None, None):
-        for s in store.quads_for_pattern(q.subject, ox.NamedNode(_DCT + "subject"), None, q.graph_name):
-            out[s.object.value] = ReviewInfo.from_record(s.object.value, q.object.value)
-    return out
+    infos = (ReviewInfo.from_record(f) for f, in _tsv(
+        store, f"SELECT ?f WHERE {{ GRAPH ?g {{ ?g <{_DHR}linkFeatures> ?f }} }}"))
+    return {info.iri: info for info in infos}
 
 
 # ---------------------------------------------------------------- entry points
@@ -765,7 +820,7 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
     changed = set(changed_reviews)
     if not changed:
         return set()
-    present = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _n("Review"), None)}
+    present = {r for r, in _tsv(store, _pairs_query(_RDF_TYPE, f"<{_DHR}Review>"))}
     records = _records(store) if len(changed & present) * 2 <= len(present) else {}
     if not records or (present - changed) - set(records):  # a first build, or links from before records
         recompute_all(store, settings)
@@ -796,10 +851,10 @@ def _write(store: ox.Store, linker: Linker, positions: Sequence[int]) -> int:
     links = linker.links(positions)
     quads = _Writer(linker.settings).quads(links, linker.statements_of(positions),
                                            [linker.corpus.reviews[p] for p in positions])
-    if len(quads) > 100_000:
+    if len(links) > 10_000:
         store.bulk_extend(quads)  # no transaction needed: the store is a working copy
     else:
-        store.extend(quads)
+        store.extend(list(quads))
     return len(links)
 
 

@@ -20,7 +20,7 @@ from .rdf import build_time, review_graph
 from .records import EnrichedRecommendation, EnrichedReview, Review
 from .store import GraphStore, _TermConverter, parse_turtle_quads, reference_graph_iri, to_quads
 from .themes import ThemeScheme
-from .validation import Validator
+from .validation import ReviewGraph, Validator
 
 
 @dataclass
@@ -64,7 +64,9 @@ class Toolkit:
         return cls(
             registry=Registry.load(extra=registry_files),
             themes=ThemeScheme.load(extra=theme_files),
-            validator=Validator.load(),
+            # the shapes check theme and agency IRIs against the reference data, user files included
+            validator=Validator.load(reference=[*sorted(resources.ontology_dir().glob("*.ttl")),
+                                                *registry_files, *theme_files]),
             minter=Minter(base),
         )
 
@@ -119,6 +121,7 @@ def build(
     conv = _TermConverter()
     staged: dict[str, list] = {}
     owners: dict[str, str] = {}
+    candidates: list[tuple[PageOutcome, ReviewGraph]] = []
     for page in (progress(pages) if progress else pages):
         outcome = PageOutcome(path=str(page), status="error")
         report.pages.append(outcome)
@@ -140,14 +143,17 @@ def build(
                 f"year of death all match: {key}); left out"
             )
             continue
-        result = tk.validator.validate(graph, source=str(page))
-        outcome.messages.extend(result.messages())
-        if not result.conforms:
-            outcome.status = "rejected"
-            continue
-        outcome.status = "landed"
         owners[graph_iri] = str(page)
-        staged[graph_iri] = to_quads(graph, graph_iri, conv)
+        candidates.append((outcome, ReviewGraph(graph_iri, graph, str(page), to_quads(graph, graph_iri, conv))))
+
+    # SHACL, in batches of many reviews (see validation.py); each verdict is mapped back to its page
+    for (outcome, rg), result in zip(candidates, tk.validator.validate_many([rg for _, rg in candidates])):
+        outcome.messages.extend(result.messages())
+        if result.conforms:
+            outcome.status = "landed"
+            staged[rg.iri] = list(rg.quads or ())
+        else:
+            outcome.status = "rejected"
 
     if strict and report.failed:
         return report

@@ -8,6 +8,9 @@ tests/data/links holds five reviews:
   quillbury-2022   Department for Education, Quillbury Housing Trust
   larkmoor-2023    Department for Education (its rec 1 rewords quillbury-2022's rec 1)
 tests/data/links-later adds one review after them all and one before them all.
+Settings are those of ontology/link-bases.ttl; since issue 7's speed work, a link's dhr:shares
+lists only bodies or themes that carry weight (at most dhr:maxEvidence of them), and each links
+graph also keeps the review's link features (dhr:linkFeatures), which updates read.
 """
 
 from __future__ import annotations
@@ -241,3 +244,34 @@ def test_cli_compute_and_show(tmp_path: Path, linked: GraphStore) -> None:
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 2 and F18 in lines[1] and "recommendation 1 repeats 2" in lines[1]
+
+
+def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphStore) -> None:
+    """The compact record in each links graph is what an update reads instead of the corpus:
+    it must give the same review facts and text features as reading the review graphs."""
+    settings = links.Settings.load()
+    from_store = links.Corpus.read(linked.store, settings)
+    records = links._records(linked.store)
+    assert set(records) == {r.iri for r in from_store.reviews}
+    for info in from_store.reviews:
+        kept = records[info.iri]
+        assert (kept.issued, kept.partnership, kept.bodies, kept.themes, kept.recs) == (
+            info.issued, info.partnership, info.bodies, info.themes, info.recs)
+        assert all((a == b).all() for a, b in zip(kept.text_rows, info.text_rows))
+    # the statement is stripped before the features are taken, and kept beside the IRI
+    assert (f"{review(F21)}/rec/1", "This has been a previous recommendation") in records[review(F21)].recs
+
+
+def test_update_without_records_recomputes_everything(tmp_path: Path, linked: GraphStore) -> None:
+    """A store linked before records existed (or by hand) is brought up to date in full."""
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    gs = GraphStore(path)
+    before = all_links(gs)
+    features = ox.NamedNode(DHR + "linkFeatures")
+    gs.replace({}, edit=lambda s: [s.remove(q) for q in list(s.quads_for_pattern(None, features, None, None))])
+    edited: list[set[str]] = []
+    gs.replace({}, edit=lambda s: edited.append(links.update(s, [review(L23)])))
+    assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
+    assert all_links(gs) == before
+    assert len(links._records(gs.store)) == 5

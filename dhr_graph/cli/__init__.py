@@ -223,12 +223,13 @@ def publish_cmd(store: Path | None, url: str) -> None:
 
 def _register() -> None:
     """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, export, links, themes
+    from . import agencies, export, links, themes, validate
 
     main.add_command(agencies.group)
     main.add_command(themes.group)
     main.add_command(links.group)
     main.add_command(export.command)
+    main.add_command(validate.command)
 
 
 _register()

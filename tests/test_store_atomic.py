@@ -1,0 +1,128 @@
+"""Nothing lost: a build killed part-way leaves the store exactly as it was, and a failed export
+leaves no partial file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from dhr_graph import export
+from dhr_graph.pipeline import build
+from dhr_graph.store import GraphStore
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT / "benchmarks" / "generate_corpus.py"
+
+
+def snapshot(path: Path) -> set[ox.Quad]:
+    gs = GraphStore(path)  # opening repairs an interrupted swap, as every user of the store does
+    try:
+        return set(gs.quads())
+    finally:
+        gs.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("corpus")
+    if not GENERATOR.exists():
+        pytest.skip("benchmarks/generate_corpus.py not present")
+    subprocess.run([sys.executable, str(GENERATOR), "--reviews", "60", "--out", str(out)], check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return out
+
+
+def _start_build(corpus: Path, store: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dhr_graph", "build", str(corpus), "--store", str(store), "--quiet"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _kill_when(proc: subprocess.Popen, ready) -> bool:
+    """SIGKILL the build as soon as `ready()` holds; False if it finished first."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return True
+
+
+def test_killed_build_leaves_the_store_as_it_was(tmp_path: Path, corpus: Path) -> None:
+    store = tmp_path / "store"
+    assert build(None, store).committed  # the store already holds data
+    before = snapshot(store)
+    staging = store.with_name(f".{store.name}.staging")
+    started = {}
+
+    def after(seconds: float):
+        return lambda: time.monotonic() - started["t"] >= seconds
+
+    moments = {
+        "while starting": after(0.2),
+        "while parsing": after(1.0),
+        "while validating": after(2.5),
+        "while writing the working copy": staging.exists,
+    }
+    killed = []
+    for name, ready in moments.items():
+        started["t"] = time.monotonic()
+        proc = _start_build(corpus, store)
+        if _kill_when(proc, ready):
+            killed.append(name)
+        after_kill = snapshot(store)
+        if name in killed:
+            assert after_kill == before, f"store changed by a build killed {name}"
+        else:  # the build finished before the moment came: it is all or nothing, so it all landed
+            assert before < after_kill
+            before = after_kill
+    assert "while writing the working copy" in killed or len(killed) >= 3
+
+    # a later build works, and the killed builds left nothing in its way
+    proc = _start_build(corpus, store)
+    assert proc.wait(timeout=120) == 0
+    final = snapshot(store)
+    assert before <= final and len(final) > len(before)
+    gs = GraphStore(store)
+    sources = {q.object.value for q in gs.quads() if q.predicate.value.endswith("/def/sourceFile")}
+    gs.close()
+    assert len(sources) >= 50 and "southampton-2020.txt" in sources
+    assert not staging.exists()
+
+
+def test_failed_export_leaves_no_partial_file(tmp_path: Path, sample_store: Path, monkeypatch) -> None:
+    target = tmp_path / "out" / "dhr.trig"
+    target.parent.mkdir()
+    target.write_text("previous export\n", encoding="utf-8")
+    real_serialize = ox.serialize
+
+    def half_then_fail(items, output, *args, **kwargs):
+        real_serialize(list(items)[:5], output, *args, **kwargs)  # something reaches the temporary file...
+        raise OSError(28, "No space left on device")  # ...then the disk fills up
+
+    monkeypatch.setattr(export.ox, "serialize", half_then_fail)
+    with pytest.raises(OSError):
+        export.export_rdf(GraphStore(sample_store), target, "trig")
+    assert target.read_text(encoding="utf-8") == "previous export\n"  # the old file is untouched
+    assert sorted(p.name for p in target.parent.iterdir()) == ["dhr.trig"]  # and no temporary file is left
+
+    fresh = tmp_path / "out" / "new.nq"
+    with pytest.raises(OSError):
+        export.export_rdf(GraphStore(sample_store), fresh, "nq")
+    assert not fresh.exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["dhr.trig"]
+
+
+def test_export_is_complete_when_it_succeeds(tmp_path: Path, sample_store: Path) -> None:
+    target = tmp_path / "dhr.nq"
+    n = export.export_rdf(GraphStore(sample_store), target, "nq")
+    assert n == len(list(ox.parse(path=str(target), format=ox.RdfFormat.N_QUADS)))

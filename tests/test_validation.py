@@ -1,0 +1,264 @@
+"""SHACL shapes and the validator: the reference page conforms, each kind of fault is caught with
+a message for people and the right severity, batching changes no verdict, and the set-at-a-time
+SHACL-SPARQL runner agrees with pySHACL's own."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, SH, SKOS, XSD
+
+from dhr_graph import resources
+from dhr_graph.cli.validate import command
+from dhr_graph.iris import DHR
+from dhr_graph.parser import _NUMBER_RE, parse_page
+from dhr_graph.rdf import review_graph
+from dhr_graph.store import GraphStore, to_quads
+from dhr_graph.validation import ReviewGraph, Validator, report_graph, validate_store
+
+PAGES = Path(__file__).resolve().parent / "data" / "pages"
+SHAPES = resources.shapes_dir()
+
+
+def graph_of(toolkit, page: Path) -> tuple[str, Graph]:
+    return review_graph(toolkit.enrich(parse_page(page)), toolkit.minter, "2025-01-01T00:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def sample(toolkit, sample_page) -> tuple[str, Graph]:
+    return graph_of(toolkit, sample_page)
+
+
+def copy(g: Graph) -> Graph:
+    out = Graph()
+    for t in g:
+        out.add(t)
+    return out
+
+
+def rec(g: Graph, number: str) -> URIRef:
+    return next(s for s in g.subjects(DHR.number, Literal(number)))
+
+
+def review(g: Graph) -> URIRef:
+    return next(g.subjects(RDF.type, DHR.Review))
+
+
+def test_reference_page_conforms_with_no_violation_or_warning(toolkit, sample) -> None:
+    iri, g = sample
+    result = toolkit.validator.validate(g, source="southampton-2020.txt", iri=iri)
+    assert result.conforms
+    assert {r.severity for r in result.results} <= {"Info"}
+    # the one information: a clinical commissioning group named in a review published after ICBs took over
+    (info,) = result.results
+    assert info.numbers == ("9.17",) and "took over on 2022-07-01" in info.message
+
+
+def _set(p, v):
+    return lambda g: g.set((p(g), *v(g)))
+
+
+# (name, mutation, severity, message fragment, recommendation numbers)
+MUTATIONS: list[tuple[str, Callable[[Graph], None], str, str, tuple[str, ...]]] = [
+    ("death after publication", lambda g: g.set((review(g), DHR.yearOfDeath, Literal("2030", datatype=XSD.gYear))),
+     "Violation", "year of death (2030) is after the publication date (2025-06)", ()),
+    ("duplicate number", lambda g: g.set((rec(g, "9.2"), DHR.number, Literal("9.1"))),
+     "Violation", "Recommendation number 9.1 is used by 2 recommendations", ("9.1",)),
+    ("count mismatch", lambda g: g.set((review(g), DHR.extractedCount, Literal(17, datatype=XSD.nonNegativeInteger))),
+     "Warning", "says it extracted 17 recommendations but the review has 18", ()),
+    ("bad number", lambda g: g.set((rec(g, "9.3"), DHR.number, Literal("see below"))),
+     "Violation", "not one a review would use", ("see below",)),
+    ("blank text", lambda g: g.set((rec(g, "9.4"), DHR.text, Literal("   "))),
+     "Violation", "text must be non-empty", ("9.4",)),
+    ("no text", lambda g: g.remove((rec(g, "9.4"), DHR.text, None)),
+     "Violation", "needs exactly one text", ("9.4",)),
+    ("no addressee", lambda g: g.remove((rec(g, "9.5"), DHR.addressedTo, None)),
+     "Warning", "not addressed to anyone", ("9.5",)),
+    ("publication as string", lambda g: g.set((review(g), DCTERMS.issued, Literal("June 2025"))),
+     "Violation", "xsd:gYearMonth", ()),
+    ("year of death as integer", lambda g: g.set((review(g), DHR.yearOfDeath, Literal(2020))),
+     "Violation", "xsd:gYear", ()),
+    ("no publication date", lambda g: g.remove((review(g), DCTERMS.issued, None)),
+     "Warning", "no publication date", ()),
+    ("theme outside the scheme", lambda g: g.add((rec(g, "9.6"), DHR.hasTheme,
+                                                   URIRef("https://w3id.org/dhr-graph/scheme/theme/astrology"))),
+     "Violation", "not a concept of the theme scheme", ("9.6",)),
+    ("unknown agency", lambda g: g.set((g.value(rec(g, "9.7"), DHR.addressing), DHR.addressee,
+                                        URIRef("https://example.org/nobody"))),
+     "Violation", "neither a registered agency nor", ("9.7",)),
+    ("no partnership", lambda g: g.remove((review(g), DHR.partnership, None)),
+     "Violation", "exactly one community safety partnership", ()),
+    ("confidence out of range", lambda g: g.set((g.value(rec(g, "9.8"), DHR.addressing), DHR.confidence,
+                                                 Literal("1.5", datatype=XSD.decimal))),
+     "Violation", "confidence between 0 and 1", ("9.8",)),
+    ("agency and group", lambda g: g.add((next(g.subjects(RDF.type, DHR.Agency)), RDF.type, DHR.AddresseeGroup)),
+     "Violation", "typed both as an agency and as a group", None),
+    ("agency without sector", lambda g: g.remove((next(g.subjects(RDF.type, DHR.Agency)), URIRef(
+        "http://www.w3.org/ns/org#classification"), None)),
+     "Warning", "has no sector", None),
+    ("unnamed partnership", lambda g: g.set((g.value(review(g), DHR.partnership), SKOS.prefLabel, Literal(" "))),
+     "Violation", "non-empty name", ()),
+]
+
+
+@pytest.mark.parametrize("name,mutate,severity,fragment,numbers", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_each_fault_is_reported(toolkit, sample, name, mutate, severity, fragment, numbers) -> None:
+    iri, g = sample
+    g = copy(g)
+    mutate(g)
+    result = toolkit.validator.validate(g, source="page.txt", iri=iri)
+    hits = [r for r in result.results if fragment in r.message]
+    assert hits, [r.message for r in result.results]
+    assert {h.severity for h in hits} == {severity}
+    if numbers is not None:
+        assert hits[0].numbers == numbers
+    assert result.conforms == (severity != "Violation")
+    assert all(line.startswith(("violation: page.txt", "warning: page.txt", "info: page.txt"))
+               for line in result.messages())
+
+
+def test_batches_give_the_same_verdicts_as_one_at_a_time(toolkit, sample) -> None:
+    iri, g = sample
+    broken = copy(g)
+    broken.set((review(broken), DHR.yearOfDeath, Literal("2030", datatype=XSD.gYear)))
+    items = [ReviewGraph(*graph_of(toolkit, p), source=p.name) for p in sorted(PAGES.glob("*.txt"))]
+    items.insert(1, ReviewGraph("urn:broken", broken, "broken.txt"))
+    validator = Validator.load(batch_size=3)
+    together = validator.validate_many(items)
+    alone = [validator.validate(i.graph, i.source, i.iri) for i in items]
+    assert [(r.source, r.results) for r in together] == [(r.source, r.results) for r in alone]
+    assert [r.conforms for r in together].count(False) == 1 and not together[1].conforms
+
+
+def test_sparql_constraints_agree_with_pyshacl(toolkit, sample) -> None:
+    """The set-at-a-time runner gives exactly what pySHACL gives running sh:sparql per focus node."""
+    iri, g = sample
+    g = copy(g)
+    g.set((review(g), DHR.yearOfDeath, Literal("2030", datatype=XSD.gYear)))
+    g.set((rec(g, "9.2"), DHR.number, Literal("9.1")))
+    g.set((review(g), DHR.extractedCount, Literal(3, datatype=XSD.nonNegativeInteger)))
+    v = toolkit.validator
+    sparql_shapes = {str(s) for s in v.shapes.subjects(SH.sparql, None)}
+    ours = {(r.severity, r.focus, r.message) for r in v.validate(g, "p", iri).results if r.shape in sparql_shapes}
+    data = copy(g)
+    ref = v.reference
+    for t in [*ref.triples(ref.about(list(g))), *ref.hierarchy]:
+        data.add(t)
+    sparql_only = Graph()
+    for s in v.shapes.subjects(SH.sparql, None):
+        for t in v.shapes.triples((s, None, None)):
+            sparql_only.add(t)
+    for t in v.shapes:
+        if t[0] not in set(v.shapes.subjects(RDF.type, SH.PropertyShape)) and t[1] != SH.targetClass:
+            sparql_only.add(t)
+    _, report, _ = shacl_validate(data, shacl_graph=sparql_only, inference="none", allow_warnings=True,
+                                  allow_infos=True)
+    theirs = {(str(report.value(n, SH.resultSeverity)).rsplit("#", 1)[-1], str(report.value(n, SH.focusNode)),
+               str(report.value(n, SH.resultMessage)))
+              for n in report.subjects(RDF.type, SH.ValidationResult)}
+    assert len(ours) == 4  # death, duplicate, count, succession
+    assert ours == theirs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789.-() abcdefxyzRAB\t"), max_size=14))
+def test_number_pattern_matches_the_parser(candidate: str) -> None:
+    shape = Graph().parse(SHAPES / "dhr-shapes.ttl")
+    pattern = str(shape.value(URIRef("https://w3id.org/dhr-graph/shapes/recommendation-number-form"), SH.pattern))
+    assert bool(re.search(pattern, candidate)) == bool(_NUMBER_RE.match(candidate))
+
+
+def test_number_pattern_examples() -> None:
+    shape = Graph().parse(SHAPES / "dhr-shapes.ttl")
+    pattern = str(shape.value(URIRef("https://w3id.org/dhr-graph/shapes/recommendation-number-form"), SH.pattern))
+    for good in ["9.1", "9.10", "R3", "3.140(a)", "9.1 a", "Rec. 4", "12"]:
+        assert re.search(pattern, good) and _NUMBER_RE.match(good), good
+    for bad in ["", "see below", "9.", "a", "1..2"]:
+        assert not re.search(pattern, bad) and not _NUMBER_RE.match(bad), bad
+
+
+# ---------------------------------------------------------------- dhr-graph validate
+
+
+def test_validate_command_on_a_conforming_store(sample_store: Path) -> None:
+    result = CliRunner().invoke(command, ["--store", str(sample_store)])
+    assert result.exit_code == 0, result.output
+    assert "southampton-2020.txt" in result.stdout
+    assert "info      recommendation 9.17:" in result.stdout
+    assert "1 reviews validated: 1 conform" in result.stdout
+
+
+def _broken_store(tmp_path: Path, toolkit, sample) -> Path:
+    """A store holding the sample review with faults written straight into it (bypassing build)."""
+    iri, g = sample
+    g = copy(g)
+    g.set((review(g), DHR.yearOfDeath, Literal("2030", datatype=XSD.gYear)))
+    g.remove((rec(g, "9.5"), DHR.addressedTo, None))
+    path = tmp_path / "store"
+    reference = {f"https://w3id.org/dhr-graph/graph/{p.stem}": p for p in resources.ontology_dir().glob("*.ttl")}
+    from dhr_graph.store import parse_turtle_quads
+
+    graphs = {name: parse_turtle_quads(p, name) for name, p in reference.items()}
+    graphs[iri] = to_quads(g, iri)
+    GraphStore(path).replace(graphs)
+    return path
+
+
+def test_validate_command_reports_violations_by_review_and_recommendation(tmp_path, toolkit, sample) -> None:
+    store = _broken_store(tmp_path, toolkit, sample)
+    text = CliRunner().invoke(command, ["--store", str(store)])
+    assert text.exit_code == 1
+    assert "Traceback" not in text.output
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("southampton-2020.txt  (")
+    assert any(ln.strip().startswith("violation review: The year of death (2030)") for ln in lines)
+    assert any(ln.strip().startswith("warning   recommendation 9.5: The recommendation is not addressed") for ln in lines)
+
+    as_json = CliRunner().invoke(command, ["--store", str(store), "--format", "json"])
+    assert as_json.exit_code == 1
+    doc = json.loads(as_json.stdout)
+    assert doc["conforms"] is False and doc["summary"]["violation"] == 1
+    (rv,) = doc["reviews"]
+    assert rv["source"] == "southampton-2020.txt"
+    assert {"severity": "Warning", "recommendation": ["9.5"]}.items() <= next(
+        r for r in rv["results"] if r["severity"] == "Warning").items()
+
+    as_ttl = CliRunner().invoke(command, ["--store", str(store), "--format", "ttl"])
+    assert as_ttl.exit_code == 1
+    report = Graph().parse(data=as_ttl.stdout, format="turtle")
+    assert (None, SH.conforms, Literal(False)) in report
+    assert len(set(report.subjects(RDF.type, SH.ValidationResult))) == len(rv["results"])
+
+
+def test_validate_command_cannot_run_without_a_store(tmp_path: Path) -> None:
+    result = CliRunner().invoke(command, ["--store", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "no dhr-graph store here" in result.stderr and "Traceback" not in result.output
+
+
+def test_validate_command_with_unreadable_shapes(tmp_path: Path, sample_store: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle", encoding="utf-8")
+    result = CliRunner().invoke(command, ["--store", str(sample_store), "--shapes", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.ttl: cannot read Turtle" in result.stderr
+
+
+def test_store_validation_matches_build_validation(sample_store: Path, toolkit, sample) -> None:
+    """Reading a review back from the store (where Oxigraph normalises datatypes) changes no verdict."""
+    gs = GraphStore(sample_store)
+    (from_store,) = validate_store(gs)
+    gs.close()
+    iri, g = sample
+    built = toolkit.validator.validate(g, "southampton-2020.txt", iri)
+    assert [(r.severity, r.message) for r in from_store.results] == [(r.severity, r.message) for r in built.results]
+    assert len(report_graph([from_store])) > 0
