@@ -151,7 +151,7 @@ class Reference:
 
 @dataclass(frozen=True)
 class SparqlConstraint:
-    """An `sh:sparql` constraint of a node shape with an `sh:targetClass`, run for all targets at once.
+    """An `sh:sparql` constraint of a node shape with one `sh:targetClass`, run for all targets at once.
 
     Run by Oxigraph (a batch store, or the on-disk store itself), whose SPARQL engine is
     orders of magnitude faster than rdflib's on these joins and aggregates.
@@ -183,7 +183,7 @@ class SparqlConstraint:
             severity = shapes.value(shape, SH.severity) or SH.Violation  # a shape's, as in SHACL
             message = shapes.value(node, SH.message) or shapes.value(shape, SH.message) or Literal("does not conform")
             constraint = cls(shape, targets[0], str(severity).rsplit("#", 1)[-1], str(message),
-                             _with_target(_THIS_RE.sub("?this", select), targets[0]), prefixes)
+                             _THIS_RE.sub("?this", select), prefixes)
             try:
                 list(constraint.run(ox.Store()))
             except SyntaxError as exc:
@@ -192,31 +192,26 @@ class SparqlConstraint:
         return out
 
     def run(self, store: ox.Store) -> Iterator[dict[str, Node]]:
-        """One solution per result (union of all graphs), with `this` bound to the focus node."""
+        """One solution per result (union of all graphs), with `this` bound to a focus node.
+
+        The query runs once with `$this` free; its solutions are then kept for the shape's
+        targets only. (Joining the target class inside the query instead makes Oxigraph,
+        which joins in the order written, up to 100x slower on some of these queries.) So a
+        constraint's own patterns must bind `$this`, as all of ours do.
+        """
+        targets = {s["subject"] for s in store.query(
+            f"SELECT ?subject WHERE {{ ?subject a/<{RDFS.subClassOf}>* <{self.target}> }}",
+            use_default_graph_as_union=True)}
         solutions = store.query(self.text, prefixes=self.prefixes, use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
+        if "this" not in names:
+            raise ValidationError(f"shape {self.shape}: its SHACL-SPARQL query must select $this")
         for solution in solutions:
-            yield {name: _from_ox(solution[name]) for name in names if solution[name] is not None}
+            if solution["this"] in targets:
+                yield {name: _from_ox(solution[name]) for name in names if solution[name] is not None}
 
     def render(self, row: dict[str, Node]) -> str:
         return _VAR_RE.sub(lambda m: str(row.get(m.group(1), m.group(0))), self.message)
-
-
-def _with_target(select: str, target: URIRef) -> str:
-    """Join `?this` to the shape's target class (and its subclasses) at the end of the outer
-    WHERE group, after the constraint's own patterns have bound it (Oxigraph joins in the
-    order written, and a constraint's own patterns are usually the more selective)."""
-    where = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
-    if where is None:
-        raise ValidationError(f"SHACL-SPARQL query without a WHERE group: {select[:60]!r}")
-    depth, end = 1, where.end()
-    while depth and end < len(select):
-        depth += {"{": 1, "}": -1}.get(select[end], 0)
-        end += 1
-    if depth:
-        raise ValidationError(f"SHACL-SPARQL query with unbalanced braces: {select[:60]!r}")
-    join = f" ?this a ?dhrTargetType . ?dhrTargetType <{RDFS.subClassOf}>* <{target}> . "
-    return select[:end - 1] + join + select[end - 1:]
 
 
 def _from_ox(term: object) -> Node:
@@ -289,15 +284,18 @@ class Validator:
         `sparql_store`, when given, already holds these reviews and the reference data (an
         on-disk store): the SHACL-SPARQL constraints then run on it once, for all reviews.
         """
-        rows = None
-        if sparql_store is not None:
-            clock = time.perf_counter()
-            rows = [(c, row) for c in self.sparql for row in c.run(sparql_store)]
-            self._tick("SHACL-SPARQL", clock)
+        rows = self.sparql_rows(sparql_store) if sparql_store is not None else None
         out: list[ValidationResult] = []
         for start in range(0, len(reviews), self.batch_size):
             out.extend(self._batch(reviews[start:start + self.batch_size], rows))
         return out
+
+    def sparql_rows(self, store: ox.Store) -> list[tuple[SparqlConstraint, dict[str, Node]]]:
+        """Every SHACL-SPARQL result in `store` (which holds reviews and reference data)."""
+        clock = time.perf_counter()
+        rows = [(c, row) for c in self.sparql for row in c.run(store)]
+        self._tick("SHACL-SPARQL", clock)
+        return rows
 
     def _batch(self, reviews: Sequence[ReviewGraph], rows: list | None) -> list[ValidationResult]:
         clock = time.perf_counter()
@@ -512,9 +510,11 @@ def validate_store(store: GraphStore, validator: Validator | None = None,
                    shapes: Sequence[str | Path] | None = None) -> list[ValidationResult]:
     """Validate every review graph of an on-disk store against the store's own reference graphs.
 
-    A review graph is a named graph holding a `dhr:Review`; every other named graph is
-    reference data (ontology, schemes, registry). The SHACL-SPARQL constraints run once on
-    the store itself; the core shapes run on the review graphs in batches.
+    A review graph is a named graph holding a `dhr:Review`; reference data is every other
+    graph under `https://w3id.org/dhr-graph/graph/` (ontology, schemes, registry, user
+    files), not the computed link graphs. The SHACL-SPARQL constraints run once on the store
+    itself; the core shapes run on the review graphs, read and checked a batch at a time so
+    that memory stays flat however large the store.
     """
     db = store.store
     review_graphs = sorted({q.graph_name.value for q in db.quads_for_pattern(
@@ -525,17 +525,21 @@ def validate_store(store: GraphStore, validator: Validator | None = None,
         reference = Graph()
         reviews_set = set(review_graphs)
         for name in store.named_graphs():
-            if name not in reviews_set:
+            if name.startswith(str(GRAPH)) and name not in reviews_set:
                 for triple in convert.graph(store.quads(name)):
                     reference.add(triple)
         shapes_graph = _read_turtle(shapes if shapes is not None else sorted(resources.shapes_dir().glob("*.ttl")))
         validator = Validator(shapes_graph, reference)
-    reviews = []
-    for name in review_graphs:
-        graph = Graph()
-        add = graph.add
-        for triple in convert.graph(store.quads(name)):
-            add(triple)
-        source = graph.value(URIRef(name), DHR.sourceFile)
-        reviews.append(ReviewGraph(name, graph, str(source) if source is not None else name))
-    return validator.validate_many(reviews, sparql_store=db)
+    rows = validator.sparql_rows(db)
+    out: list[ValidationResult] = []
+    for start in range(0, len(review_graphs), validator.batch_size):
+        batch = []
+        for name in review_graphs[start:start + validator.batch_size]:
+            graph = Graph(store=SimpleMemory())  # read-only from here on: no context bookkeeping
+            add = graph.store.add
+            for triple in convert.graph(store.quads(name)):
+                add(triple, graph)
+            source = graph.value(URIRef(name), DHR.sourceFile)
+            batch.append(ReviewGraph(name, graph, str(source) if source is not None else name))
+        out.extend(validator._batch(batch, rows))
+    return out

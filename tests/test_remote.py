@@ -102,3 +102,14 @@ def test_publish_command(server, sample_store):
     assert result.stdout.startswith(f"sent {len(GraphStore(sample_store))} quads")
     bad = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/nowhere"])
     assert bad.exit_code == 2 and "HTTP 404" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_query_command_on_endpoint(published):
+    from click.testing import CliRunner
+
+    from dhr_graph.cli import main
+
+    result = CliRunner().invoke(main, ["query", "shared-agencies", "--endpoint", f"{published}/query",
+                                       "--param", "min=6", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("Southern Health NHS Foundation Trust,6,1,")

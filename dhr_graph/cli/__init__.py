@@ -149,7 +149,10 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
               help="Query parameter, checked against its declared type; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
-def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run on a remote SPARQL endpoint instead of the local store.")
+def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fmt: str, list_: bool,
+              endpoint: str | None) -> None:
     """Run a named query, a .rq file, or SPARQL from standard input ('-').
 
     Parameter values are bound as RDF terms, never pasted into the query text. Queries see
@@ -161,6 +164,7 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
       dhr-graph query shared-agencies --param min=3 --format csv
       dhr-graph query agency-recommendations --param agency="Home Office"
       echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | dhr-graph query -
+      dhr-graph query shared-agencies --endpoint http://localhost:7878/query
     """
     if list_:
         queries = library()
@@ -181,7 +185,12 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
         values[key.strip()] = value
     nq = parse_query_text(sys.stdin.read(), "stdin") if query == "-" else get_query(query)
-    result = run(open_store(store), nq, values)
+    if endpoint:
+        from ..remote import RemoteStore
+
+        result = run(RemoteStore(endpoint), nq, values)
+    else:
+        result = run(open_store(store), nq, values)
     click.echo(render(result, fmt), nl=False)
 
 
