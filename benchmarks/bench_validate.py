@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     median = statistics.median(times)
     baseline = per_review * n
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"store: {n} reviews, {len(gs)} quads (build took {build_s:.1f} s)")
+    built = "an existing store" if args.store else f"build took {build_s:.1f} s"
+    print(f"store: {n} reviews, {len(gs)} quads ({built})")
     print(f"validate --store: median {median:.2f} s of {args.runs} runs ({', '.join(f'{t:.2f}' for t in times)}); "
           f"{1000 * median / max(n, 1):.1f} ms per review")
     print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases) + f", reading the store {other:.2f} s")

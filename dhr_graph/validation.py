@@ -6,10 +6,11 @@ Two things make this fast enough for thousands of reviews:
   run checks them all, and each result is mapped back to its review by its focus node. No
   shape compares one review with another, so a batch gives the same verdicts as one review
   at a time (see shapes/dhr-shapes.ttl for the one caveat, shared nodes).
-- SHACL-SPARQL constraints (`sh:sparql`) are run set-at-a-time: once per batch with
-  `$this` left free and joined to the shape's target class, instead of once per focus node
-  as a general SHACL engine does (pySHACL re-parses the query for every node). Every other
-  constraint is pySHACL's.
+- SHACL-SPARQL constraints (`sh:sparql`) are run set-at-a-time by Oxigraph: once per batch
+  (or once for a whole on-disk store) with `$this` left free, keeping the solutions whose
+  `$this` is a target of the shape, instead of once per focus node as a general SHACL
+  engine does (pySHACL re-parses the query for every node). Every other constraint is
+  pySHACL's; tests check that both give the same results on the same data.
 
 A review graph alone does not say what its theme IRIs or registered agencies are; those are
 described in the reference graphs (theme scheme, sector scheme, agency registry, ontology).
@@ -100,9 +101,22 @@ class ReviewGraph:
     """One review's named graph, ready to validate."""
 
     iri: str
-    graph: Graph
+    graph: Graph | None
     source: str
     quads: Sequence[ox.Quad] | None = None  # the same graph as Oxigraph quads, when the caller has them
+    triples: Sequence[tuple[Node, Node, Node]] | None = None  # or its triples, when there is no Graph
+
+    def all_triples(self) -> Sequence[tuple[Node, Node, Node]]:
+        return self.triples if self.triples is not None else list(self.graph or ())
+
+    def rdf(self) -> Graph:
+        """The review as an rdflib Graph (built from its triples if need be)."""
+        if self.graph is not None:
+            return self.graph
+        graph = Graph(store=SimpleMemory())
+        for triple in self.triples or ():
+            graph.store.add(triple, graph)
+        return graph
 
 
 # ---------------------------------------------------------------- reference data
@@ -304,7 +318,7 @@ class Validator:
         owners: dict[Node, list[int]] = defaultdict(list)  # subject -> reviews describing it
         users: dict[Node, list[int]] = defaultdict(list)  # reference subject -> reviews pointing at it
         for i, rg in enumerate(reviews):
-            triples = list(rg.graph)
+            triples = rg.all_triples()
             for s in {t[0] for t in triples}:
                 owners[s].append(i)
             for node in self.reference.about(triples):
@@ -340,11 +354,13 @@ class Validator:
         clock = self._tick("SHACL-SPARQL", clock)
 
         per_review: list[list[ShapeResult]] = [[] for _ in reviews]
+        graphs: dict[int, Graph] = {}  # only reviews with results need to be looked into
         for severity, focus, path, value, shape, message in raw:
             for i in self._owners_of(reviews, owners, users, focus, path, value):
+                graph = graphs.get(i) or graphs.setdefault(i, reviews[i].rdf())
                 per_review[i].append(ShapeResult(
                     severity=severity, focus=str(focus), path=_str(path), message=message, value=_str(value),
-                    shape=_str(shape), numbers=_numbers(reviews[i].graph, focus, value),
+                    shape=_str(shape), numbers=_numbers(graph, focus, value),
                     terms=(focus, path, value, shape)))
         out = [
             ValidationResult(rg.source, tuple(sorted(set(rs), key=_order)), rg.iri or None)
@@ -359,7 +375,7 @@ class Validator:
         conv = _TermConverter()
         quads = list(self._reference_quads)
         for n, rg in enumerate(reviews):
-            quads.extend(rg.quads if rg.quads is not None else to_quads(rg.graph, rg.iri or f"urn:dhr:batch:{n}", conv))
+            quads.extend(rg.quads if rg.quads is not None else to_quads(rg.rdf(), rg.iri or f"urn:dhr:batch:{n}", conv))
         store.bulk_extend(quads)
         return [(c, row) for c in self.sparql for row in c.run(store)]
 
@@ -375,7 +391,7 @@ class Validator:
         whose own graph holds the offending value."""
         found = owners.get(focus) or users.get(focus) or []
         if len(found) > 1 and isinstance(path, URIRef) and value is not None:
-            narrowed = [i for i in found if (focus, path, value) in reviews[i].graph]
+            narrowed = [i for i in found if (focus, path, value) in set(reviews[i].all_triples())]
             return narrowed or found
         return found
 
@@ -535,11 +551,8 @@ def validate_store(store: GraphStore, validator: Validator | None = None,
     for start in range(0, len(review_graphs), validator.batch_size):
         batch = []
         for name in review_graphs[start:start + validator.batch_size]:
-            graph = Graph(store=SimpleMemory())  # read-only from here on: no context bookkeeping
-            add = graph.store.add
-            for triple in convert.graph(store.quads(name)):
-                add(triple, graph)
-            source = graph.value(URIRef(name), DHR.sourceFile)
-            batch.append(ReviewGraph(name, graph, str(source) if source is not None else name))
+            triples = convert.graph(store.quads(name))
+            source = next((o for s, p, o in triples if p == DHR.sourceFile and s == URIRef(name)), None)
+            batch.append(ReviewGraph(name, None, str(source) if source is not None else name, triples=triples))
         out.extend(validator._batch(batch, rows))
     return out
