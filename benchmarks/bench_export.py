@@ -15,25 +15,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from benchlib import median_time
 
 HERE = Path(__file__).resolve().parent
 TARGET_S = 10.0
-
-
-def _median_time(func: Callable[[], object], runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,19 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         rows = []
-        t_graphml, graph = _median_time(
+        t_graphml, graph = median_time(
             lambda: (g := project(store, "agency-coaddress"), write_graph(g, out / "a.graphml", "graphml"))[0],
             args.runs)
         rows.append(("toolkit: project + GraphML (agency-coaddress)", t_graphml))
-        t_project, graph = _median_time(lambda: project(store, "agency-coaddress"), args.runs)
+        t_project, graph = median_time(lambda: project(store, "agency-coaddress"), args.runs)
         rows.append(("  of which: projection queries", t_project))
-        t_nx, _ = _median_time(lambda: nx.write_graphml(graph, out / "b.graphml"), args.runs)
+        t_nx, _ = median_time(lambda: nx.write_graphml(graph, out / "b.graphml"), args.runs)
         rows.append(("baseline: networkx write_graphml of the same graph", t_nx))
         for name in ("review-agency", "review-review", "theme-sector"):
-            t, g = _median_time(lambda n=name: write_graph(project(store, n), out / f"{n}.graphml", "graphml"),
+            t, g = median_time(lambda n=name: write_graph(project(store, n), out / f"{n}.graphml", "graphml"),
                                 args.runs)
             rows.append((f"toolkit: project + GraphML ({name})", t))
-        t_html, n_html = _median_time(lambda: write_html(store, out / "network.html"), args.runs)
+        t_html, n_html = median_time(lambda: write_html(store, out / "network.html"), args.runs)
         rows.append(("toolkit: HTML page", t_html))
         size_mb = (out / "network.html").stat().st_size / 1e6
 

@@ -27,26 +27,23 @@ import platform
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling script, not the package path
+from benchlib import median_time, write_section
+from generate_corpus import SEED, generate
 
-from generate_corpus import SEED, generate  # noqa: E402
-
-from dhr_graph import links  # noqa: E402
-from dhr_graph.agencies import Registry  # noqa: E402
-from dhr_graph.iris import Minter  # noqa: E402
-from dhr_graph.parser import parse_page  # noqa: E402
-from dhr_graph.pipeline import Toolkit  # noqa: E402
-from dhr_graph.rdf import review_graph  # noqa: E402
-from dhr_graph.store import _TermConverter, to_quads  # noqa: E402
-from dhr_graph.themes import ThemeScheme  # noqa: E402
+from dhr_graph import links
+from dhr_graph.agencies import Registry
+from dhr_graph.iris import Minter
+from dhr_graph.parser import parse_page
+from dhr_graph.pipeline import Toolkit
+from dhr_graph.rdf import review_graph
+from dhr_graph.store import _TermConverter, to_quads
+from dhr_graph.themes import ThemeScheme
 
 BASELINE = """
 PREFIX dhr: <https://w3id.org/dhr-graph/def/>
@@ -69,8 +66,6 @@ def review_quads(pages: list[Path], toolkit: Toolkit) -> dict[str, list[ox.Quad]
     return out
 
 
-README = Path(__file__).resolve().parent / "README.md"
-START, END = "<!-- bench:links -->", "<!-- /bench:links -->"
 
 
 def table(rows: list[tuple[int, int, float, float, tuple[float, int] | None, bool]], runs: int,
@@ -93,27 +88,6 @@ def table(rows: list[tuple[int, int, float, float, tuple[float, int] | None, boo
               "write); one review added = `links.update` after writing one more review into a copy of the "
               "linked store. Targets (issue 7): all links for 2,000 reviews < 5 s, one review added < 1 s."]
     return "\n".join(lines)
-
-
-def write_readme(text: str, path: Path = README) -> None:
-    """Put `text` between the markers, adding the section when the file or markers are missing."""
-    block = f"{START}\n{text}\n{END}"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        before, rest = old.split(START, 1)
-        new = before + block + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n## Cross-review links (`bench_links.py`)\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
-
-
-def median(func: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def copy_store(src: Path, dst: Path) -> ox.Store:
@@ -173,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
                 s = copy_store(base, work / "full")
                 n_links[0] = links.recompute_all(s)
 
-            t_full = median(full, args.runs)
+            t_full, _ = median_time(full, args.runs)
             linked = work / f"linked-{size}"
             shutil.copytree(work / "full", linked)
             new_review = extra_iri.replace("/graph/review/", "/review/")
@@ -197,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         text = table(rows, args.runs, args.timeout, peak)
         print(text)
         if not args.no_readme:
-            write_readme(text)
+            write_section("links", "Cross-review links (`bench_links.py`)", text)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

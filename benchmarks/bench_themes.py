@@ -16,16 +16,13 @@ import random
 import re
 import resource
 import statistics
-import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling script, not the package path
+from benchlib import median_time
+from eval_themes import load_gold
 
-from eval_themes import load_gold  # noqa: E402
-
-from dhr_graph.themes import ThemeScheme  # noqa: E402
+from dhr_graph.themes import ThemeScheme
 
 
 def corpus(n: int, seed: int = 2024) -> list[str]:
@@ -33,15 +30,6 @@ def corpus(n: int, seed: int = 2024) -> list[str]:
     sentences = [s for g in load_gold() for s in re.split(r"(?<=[.;])\s+", str(g["text"])) if len(s) > 20]
     rng = random.Random(seed)
     return [" ".join(rng.sample(sentences, rng.choice((1, 1, 2, 2, 3)))) for _ in range(n)]
-
-
-def median_time(func: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,13 +50,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     def baseline() -> object:
         return [[lab for lab in labels if lab in t.lower()] for t in texts]
 
-    rules_s = median_time(rules, args.runs)
-    base_s = median_time(baseline, args.runs)
+    rules_s, _ = median_time(rules, args.runs)
+    base_s, _ = median_time(baseline, args.runs)
     assigned = sum(len(a) for a in rules()) / len(texts)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mean_len = statistics.mean(len(t) for t in texts)
 
-    print(f"| Measure | Value |\n|---|---|")
+    print("| Measure | Value |\n|---|---|")
     print(f"| recommendations | {len(texts):,} (mean {mean_len:.0f} characters) |")
     print(f"| load and compile scheme | {load_s:.3f} s |")
     print(f"| classify, median of {args.runs} | {rules_s:.2f} s ({len(texts) / rules_s:,.0f} per s) |")
