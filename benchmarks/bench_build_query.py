@@ -35,6 +35,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = "<!-- bench:build-query -->", "<!-- /bench:build-query -->"
+NOTES = "<!-- bench:build-query:notes -->"  # hand-written analysis below it survives a re-run
 BASELINE_CAP_S = 30.0  # one baseline query run longer than this is stopped (the machine is shared)
 
 
@@ -213,9 +214,8 @@ def _ms(seconds: float | None, cap: float = BASELINE_CAP_S) -> str:
 def _ratio(fast: float | None, slow: float | None) -> str:
     if fast is None:
         return "–"
-    if slow is None:
-        return f"> {BASELINE_CAP_S / fast:.0f}×"
-    return f"{slow / fast:.0f}×"
+    ratio, bound = (BASELINE_CAP_S / fast, "> ") if slow is None else (slow / fast, "")
+    return f"{bound}{ratio:.0f}×" if ratio >= 10 else f"{bound}{ratio:.1f}×"
 
 
 def table(results: dict[int, dict[str, Any]], runs: int) -> str:
@@ -251,14 +251,16 @@ def table(results: dict[int, dict[str, Any]], runs: int) -> str:
 
 
 def write_readme(body: str) -> None:
-    section = f"{START}\n## Build and query benchmark\n\n{body}\n{END}"
     text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    notes = ""
     if START in text and END in text:
         before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
+        old, after = rest.split(END, 1)
+        notes = NOTES + old.split(NOTES, 1)[1].rstrip("\n") + "\n" if NOTES in old else ""
     else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+        before, after = text.rstrip("\n") + "\n\n", "\n"
+    section = f"{START}\n## Build and query benchmark\n\n{body}\n\n{notes}{END}"
+    README.write_text(before + section + after, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
