@@ -9,7 +9,7 @@ exclusion voided.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,32 +64,9 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def _split_top(pattern: str) -> list[str] | None:
-    """The top-level alternatives of a pattern, or None if its brackets do not balance."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]" or pattern[i - 1] == "["
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts if depth == 0 and not in_class else None
-
-
-def _group_end(pattern: str) -> int | None:
-    """Index of the ")" closing the group that opens the pattern."""
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Walk a regex's structural characters: (index, char, group depth after it), skipping
+    escapes and character classes. Ends with (len, "", depth) and (-1, "", 0) if a class is open."""
     depth, i, in_class = 0, 0, False
     while i < len(pattern):
         c = pattern[i]
@@ -100,12 +77,29 @@ def _group_end(pattern: str) -> int | None:
             in_class = c != "]" or pattern[i - 1] == "["
         elif c == "[":
             in_class = True
-        elif c in "()":
-            depth += 1 if c == "(" else -1
-            if depth == 0:
-                return i
+        elif c in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[c]
+            yield i, c, depth
         i += 1
+    yield (-1, "", 0) if in_class else (len(pattern), "", depth)
+
+
+def _split_top(pattern: str) -> list[str] | None:
+    """The top-level alternatives of a pattern, or None if its brackets do not balance."""
+    parts, start = [], 0
+    for i, c, depth in _structure(pattern):
+        if c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        elif not c:
+            parts.append(pattern[start:])
+            return parts if i >= 0 and depth == 0 else None
     return None
+
+
+def _group_end(pattern: str) -> int | None:
+    """Index of the ")" closing the group that opens the pattern."""
+    return next((i for i, c, depth in _structure(pattern) if c == ")" and depth == 0), None)
 
 
 def _by_first_char(pattern: str, budget: int = 64) -> list[tuple[str | None, str]]:
