@@ -43,8 +43,15 @@ docs: install-dev
 	mkdir -p docs
 	$(VENV)/bin/pylode ontology/dhr.ttl --profile ontpub --outputfile docs/ontology.html
 
+## bench: every benchmark script (the 2,000-review runs take tens of minutes); figures go to benchmarks/README.md
 bench: install-dev
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_resolve.py
+	$(PY) benchmarks/bench_themes.py
+	$(PY) benchmarks/eval_themes.py
+	$(PY) benchmarks/bench_validate.py --reviews 2000 --runs 3
+	$(PY) benchmarks/bench_export.py --reviews 2000 --runs 3
+	$(PY) benchmarks/bench_links.py
+	$(PY) benchmarks/bench_build_query.py --sizes 100 500 2000 --runs 3
 
 clean:
 	rm -rf $(VENV) out dhr-store build dist .pytest_cache
