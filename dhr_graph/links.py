@@ -638,7 +638,9 @@ class Linker:
             r, c, s = _back_links(m, pos, cfg[name].max_links)
             shares = cfg[name].max_shares
             for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(m, r, c)):
-                tokens = sorted({names[int(m.cols[f])].split(" ", 1)[0] for _, f in shared[:shares]})
+                # ties are broken by name, not by column order, so the same input gives the same evidence
+                ranked = sorted(shared, key=lambda x: (-round(x[0], 9), names[int(m.cols[x[1]])]))
+                tokens = sorted({names[int(m.cols[f])].split(" ", 1)[0] for _, f in ranked[:shares]})
                 out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(tokens)))
         rows = np.asarray([i for p in pos.tolist() for i in self.recs_of.get(p, [])], dtype=np.int64)
         r, c, s = _back_links(self.text, rows, cfg[RECURRING].max_links)

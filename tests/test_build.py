@@ -123,3 +123,16 @@ def test_slug_is_iri_safe(name, expected):
 
 def test_slug_of_text_without_latin_letters_is_not_empty():
     assert slug("東京").startswith("x") and len(slug("東京")) == 11
+
+
+def test_same_corpus_same_triples_links_included(tmp_path, toolkit, monkeypatch):
+    """Same corpus, same triples, links included (across processes: test_store_atomic.py)."""
+    from .conftest import DATA
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")
+    pages = sorted((DATA / "links").glob("*.txt")) + sorted((DATA / "pages").glob("*.txt"))
+    for name in ("a", "b"):
+        assert build(pages, tmp_path / name, toolkit=toolkit).committed
+    a, b = quad_set(tmp_path / "a"), quad_set(tmp_path / "b")
+    assert any("/graph/links/" in q for q in a)
+    assert a == b
