@@ -128,10 +128,16 @@ def read_page_text(path: str | Path) -> tuple[str, str]:
     return text, hashlib.sha256(data).hexdigest()
 
 
-def parse_page(path: str | Path) -> Review:
-    """Parse one page file into a `Review`; raise `InputError` naming file and line."""
+def parse_page(path: str | Path, strict: bool = False) -> Review:
+    """Parse one page file into a `Review`; raise `InputError` naming file and line.
+
+    With `strict`, a warning (the table disagrees with `Extracted: N recs`) is an error too.
+    """
     text, digest = read_page_text(path)
-    return parse_text(text, source_path=str(path), sha256=digest)
+    review = parse_text(text, source_path=str(path), sha256=digest)
+    if strict and review.warnings:
+        raise InputError(str(path), review.warnings[0].split(": ", 1)[-1] + " (--strict)")
+    return review
 
 
 def parse_text(text: str, source_path: str = "<text>", sha256: str = "") -> Review:

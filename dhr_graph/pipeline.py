@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import resources
 from .agencies import Registry
-from .errors import DhrGraphError, InputError
+from .errors import DhrGraphError
 from .iris import DEFAULT_INSTANCE_BASE, Minter
 from .parser import parse_page
 from .rdf import build_time, review_graph
@@ -155,9 +155,7 @@ def _build(
         outcome = PageOutcome(path=str(page), status="error")
         report.pages.append(outcome)
         try:
-            review = parse_page(page)
-            if strict and review.warnings:
-                raise InputError(str(page), review.warnings[0].split(": ", 1)[-1] + " (--strict)")
+            review = parse_page(page, strict=strict)
             outcome.messages.extend(f"warning: {w}" for w in review.warnings)
             enriched = tk.enrich(review)
             graph_iri, graph = review_graph(enriched, tk.minter, generated_at)

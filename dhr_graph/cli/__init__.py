@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import DhrGraphError, InputError
+from ..errors import DhrGraphError
 from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
@@ -119,9 +119,7 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
     reviews, failed = [], False
     for page in pages:
         try:
-            review = parse_page(page)
-            if strict and review.warnings:
-                raise InputError(str(page), review.warnings[0].split(": ", 1)[-1] + " (--strict)")
+            review = parse_page(page, strict=strict)
         except DhrGraphError as exc:
             click.echo(f"dhr-graph: {exc}", err=True)
             failed = True
