@@ -2,28 +2,30 @@
 
 Each stage lives in its own module; this one only wires them and decides what lands. A page
 that cannot be parsed or does not conform is reported and left out; with `strict`, nothing
-lands unless every page is good. The store is written once, all or nothing (see store.py).
+lands unless every page is good. All of it happens in a working copy of the store that
+replaces the live one at the end, all or nothing (see store.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from . import resources
 from .agencies import Registry
 from .errors import DhrGraphError
 from .iris import DEFAULT_INSTANCE_BASE, Minter
 from .parser import parse_page
-from .rdf import build_time, review_graph
+from .rdf import build_time, review_nquads
 from .records import EnrichedRecommendation, EnrichedReview, Review
-from .store import GraphStore, _TermConverter, parse_turtle_quads, reference_graph_iri, to_quads
+from .store import GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
-from .validation import ReviewGraph, Validator
+from .validation import ValidationResult, Validator
 
 
 @dataclass
@@ -142,55 +144,87 @@ def _build(
     strict: bool,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None,
 ) -> BuildReport:
+    """Pages are parsed and written into a working copy of the store a chunk at a time (so
+    memory stays flat), validated there together, and the non-conforming ones taken out
+    again before the copy replaces the live store."""
     tk = toolkit or Toolkit.load()
     gs = GraphStore(store)
     pages = find_pages(inputs) if inputs else resources.sample_pages()
     report = BuildReport(pages=[], store=str(gs.path))
     generated_at = build_time()
-    conv = _TermConverter()
-    staged: dict[str, list] = {}
     owners: dict[str, str] = {}
-    candidates: list[tuple[PageOutcome, ReviewGraph]] = []
-    for page in (progress(pages) if progress else pages):
-        outcome = PageOutcome(path=str(page), status="error")
-        report.pages.append(outcome)
-        try:
-            review = parse_page(page, strict=strict)
-            outcome.messages.extend(f"warning: {w}" for w in review.warnings)
-            enriched = tk.enrich(review)
-            graph_iri, graph = review_graph(enriched, tk.minter, generated_at)
-        except DhrGraphError as exc:
-            outcome.messages.append(str(exc))
-            continue
-        key = graph_iri.rsplit("/", 1)[-1]
-        outcome.review_key = key
-        if graph_iri in owners:
-            outcome.messages.append(
-                f"{page}: same review as {owners[graph_iri]} (partnership, publication month and "
-                f"year of death all match: {key}); left out"
-            )
-            continue
-        owners[graph_iri] = str(page)
-        candidates.append((outcome, ReviewGraph(graph_iri, graph, str(page), to_quads(graph, graph_iri, conv))))
+    candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
+    replaced: set[str] = set()  # graphs the live store already had
+    sizes: dict[str, int] = {}
+    try:
+        with gs.writing() as work:
+            chunk: list[str] = []
+            for page in (progress(pages) if progress else pages):
+                outcome = PageOutcome(path=str(page), status="error")
+                report.pages.append(outcome)
+                try:
+                    review = parse_page(page, strict=strict)
+                    outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+                    graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
+                except DhrGraphError as exc:
+                    outcome.messages.append(str(exc))
+                    continue
+                key = graph_iri.rsplit("/", 1)[-1]
+                outcome.review_key = key
+                if graph_iri in owners:
+                    outcome.messages.append(
+                        f"{page}: same review as {owners[graph_iri]} (partnership, publication month and "
+                        f"year of death all match: {key}); left out")
+                    continue
+                owners[graph_iri] = str(page)
+                candidates[graph_iri] = outcome
+                sizes[graph_iri] = nquads.count("\n")
+                if drop_graph(work, graph_iri):
+                    replaced.add(graph_iri)
+                chunk.append(nquads)
+                if len(chunk) >= CHUNK:
+                    _load(work, chunk)
+            if not candidates:
+                raise _Discard
+            _load(work, chunk)
+            for path in tk.reference_files():
+                iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
+                drop_graph(work, iri)
+                work.bulk_extend(parse_turtle_quads(path, iri))
 
-    # SHACL, in batches of many reviews (see validation.py); each verdict is mapped back to its page
-    for (outcome, rg), result in zip(candidates, tk.validator.validate_many([rg for _, rg in candidates])):
-        outcome.messages.extend(result.messages())
-        if result.conforms:
-            outcome.status = "landed"
-            staged[rg.iri] = list(rg.quads or ())
-        else:
-            outcome.status = "rejected"
+            # SHACL, every check once for all new reviews (see validation.py)
+            found = tk.validator.check(work, list(candidates))
+            for graph_iri, outcome in candidates.items():
+                result = ValidationResult(outcome.path, found.get(graph_iri, ()), graph_iri)
+                outcome.messages.extend(result.messages())
+                outcome.status = "landed" if result.conforms else "rejected"
+            if strict and report.failed:
+                raise _Discard
+            for graph_iri, outcome in candidates.items():
+                if outcome.status == "rejected":  # out again, and the version it was to replace back
+                    work.remove_graph(ox.NamedNode(graph_iri))
+                    if graph_iri in replaced:
+                        work.bulk_extend(gs.live_quads(graph_iri))
+            if not report.landed:
+                raise _Discard
+            from .links import update  # numpy/scipy load only when a build writes
 
-    if strict and report.failed:
+            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key])
+    except _Discard:
         return report
-    if staged:
-        for path in tk.reference_files():
-            iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
-            staged[iri] = parse_turtle_quads(path, iri)
-        from .links import updater  # numpy/scipy load only when a build writes
-
-        gs.replace(staged, edit=updater(tk.minter.review(p.review_key) for p in report.landed if p.review_key))
-        report.committed = True
-        report.triples = sum(len(q) for q in staged.values())
+    report.committed = True
+    report.triples = sum(sizes[iri] for iri, outcome in candidates.items() if outcome.status == "landed")
     return report
+
+
+CHUNK = 250  # reviews per bulk load: keeps the loader's memory flat at no cost in speed
+
+
+class _Discard(Exception):
+    """Nothing is to land: the working copy is thrown away and the store stays as it was."""
+
+
+def _load(store: ox.Store, chunk: list[str]) -> None:
+    if chunk:
+        store.bulk_load("".join(chunk).encode(), ox.RdfFormat.N_QUADS)
+        chunk.clear()

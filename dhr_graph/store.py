@@ -4,7 +4,8 @@ A write never touches the live store directory: it takes a hard-link checkpoint 
 (`Store.backup`, cheap), applies the change to that copy, then swaps the copy in with two
 renames. A build that fails or is killed part-way leaves the live store exactly as it was;
 the only window between the two renames is repaired the next time the store is opened.
-rdflib models small graphs (one review, SHACL); `to_quads` is where the two meet.
+Review graphs arrive as N-Quads text (rdf.py); rdflib graphs, where a caller has them, go
+through `to_quads`.
 """
 
 from __future__ import annotations
@@ -125,13 +126,10 @@ class GraphStore:
         return self.store.quads_for_pattern(None, None, None, g)
 
     # -- writing
-    def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = (),
-                edit: Callable[[ox.Store], None] | None = None) -> None:
-        """Replace each named graph in `graphs` by its quads, drop `remove`, all or nothing.
-
-        `edit`, when given, runs on the working copy after the replacement and before the
-        swap (e.g. to update cross-review links), so its changes land in the same step.
-        """
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[ox.Store]:
+        """A working copy of the store to change; it replaces the live store when the block
+        ends without an exception, and is thrown away when it raises (or the process dies)."""
         self.close()
         with _write_lock(self.path):
             _recover(self.path)
@@ -144,19 +142,49 @@ class GraphStore:
                     live.backup(str(staging))
                     del live
                 work = ox.Store(str(staging))
-                for name in [*graphs, *remove]:
-                    node = ox.NamedNode(name)
-                    if work.contains_named_graph(node):
-                        work.remove_graph(node)
-                work.bulk_extend(q for quads in graphs.values() for q in quads)
-                if edit is not None:
-                    edit(work)
+                yield work
                 work.flush()
                 del work
             except OSError as exc:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise StoreError(f"{self.path}: cannot write store: {exc}") from None
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             _swap_in(staging, self.path)
+
+    def live_quads(self, graph_iri: str) -> list[ox.Quad]:
+        """A named graph as the live store holds it (readable while a working copy is open)."""
+        if not (self.path / "CURRENT").is_file():
+            return []
+        return list(ox.Store.read_only(str(self.path)).quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+    def replace(self, graphs: Mapping[str, Iterable[ox.Quad] | str], remove: Iterable[str] = (),
+                edit: Callable[[ox.Store], None] | None = None) -> None:
+        """Replace each named graph in `graphs` by its quads (objects, or N-Quads text of that
+        graph alone), drop `remove`, all or nothing.
+
+        `edit`, when given, runs on the working copy after the replacement and before the
+        swap (e.g. to update cross-review links), so its changes land in the same step.
+        """
+        with self.writing() as work:
+            for name in [*graphs, *remove]:
+                drop_graph(work, name)
+            text = "".join(v for v in graphs.values() if isinstance(v, str))
+            if text:
+                work.bulk_load(text.encode(), ox.RdfFormat.N_QUADS)
+            work.bulk_extend(q for quads in graphs.values() if not isinstance(quads, str) for q in quads)
+            if edit is not None:
+                edit(work)
+
+
+def drop_graph(store: ox.Store, graph_iri: str) -> bool:
+    """Remove a named graph if the store has it; says whether it had."""
+    node = ox.NamedNode(graph_iri)
+    if store.contains_named_graph(node):
+        store.remove_graph(node)
+        return True
+    return False
 
 
 def _old(path: Path) -> Path:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
+from dhr_graph import resources
 from dhr_graph.iris import GRAPH, Minter, slug
 from dhr_graph.pipeline import build
 from dhr_graph.store import GraphStore
@@ -136,3 +138,32 @@ def test_same_corpus_same_triples_links_included(tmp_path, toolkit, monkeypatch)
     a, b = quad_set(tmp_path / "a"), quad_set(tmp_path / "b")
     assert any("/graph/links/" in q for q in a)
     assert a == b
+
+
+def test_rejected_new_version_keeps_the_stored_one(tmp_path, toolkit, sample_page, sample_store):
+    """A page re-ingested in a version that fails the shapes is left out, and the version the
+    store held stays exactly as it was (it is not dropped to make room for the new one)."""
+    from dataclasses import replace
+
+    from dhr_graph.validation import Validator
+
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    before = quad_set(store)
+    page = tmp_path / sample_page.name
+    page.write_text(sample_page.read_text(encoding="utf-8").replace("| Advice to be sought", "| SYNTHETIC EDIT #1: Advice to be sought", 1),
+                    encoding="utf-8")
+    shape = tmp_path / "no-edits.ttl"
+    shape.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dhr: <https://w3id.org/dhr-graph/def/> .
+<urn:test:no-edits> a sh:PropertyShape ; sh:targetClass dhr:Recommendation ; sh:path dhr:text ;
+    sh:pattern "^[^#]*$" ; sh:message "SYNTHETIC test shape: no edited texts." .
+""", encoding="utf-8")
+    strict_tk = replace(toolkit, validator=Validator.load([*sorted(Path(resources.shapes_dir()).glob("*.ttl")), shape]))
+    report = build([page], store, toolkit=strict_tk)
+    (outcome,) = report.pages
+    assert outcome.status == "rejected" and any("no edited texts" in m for m in outcome.messages)
+    assert not report.committed and quad_set(store) == before
+    # the same edited page with the bundled shapes does replace the stored version
+    assert build([page], store, toolkit=toolkit).committed
+    assert any("SYNTHETIC EDIT" in q for q in quad_set(store))
