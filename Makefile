@@ -38,10 +38,13 @@ demo: install
 test: install-dev
 	$(PY) -m pytest -q
 
-## docs: HTML documentation of the ontology (pyLODE, a dev dependency) into docs/ (not committed)
+## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),
+## the concept schemes and the agency registry with dhr_graph.schemedoc; open docs/index.html
+SCHEME_FILES := ontology/themes.ttl ontology/sectors.ttl ontology/case-types.ttl ontology/link-bases.ttl ontology/agencies.ttl
 docs: install-dev
 	mkdir -p docs
 	$(VENV)/bin/pylode ontology/dhr.ttl --profile ontpub --outputfile docs/ontology.html
+	$(PY) -m dhr_graph.schemedoc $(SCHEME_FILES) -o docs
 
 ## bench: every benchmark script (the 2,000-review runs take tens of minutes); figures go to benchmarks/README.md
 bench: install-dev
