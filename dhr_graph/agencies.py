@@ -18,6 +18,7 @@ and user `--registry` files); this module only knows the steps.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -64,6 +65,13 @@ def normalise(name: str) -> str:
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
     text = " ".join(_NON_WORD.sub(" ", text).split())
     return text[4:] if text.startswith("the ") else text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_key(word: str) -> str:
+    """`normalise` of one word of a text, cached: the same few thousand words recur in every
+    recommendation, and a national build looks at nearly a million."""
+    return normalise(word) or word
 
 
 def without_nhs(key: str) -> str | None:
@@ -406,7 +414,7 @@ class Registry:
         """
         area = normalise(csp)
         words = list(_WORD.finditer(text))
-        keys = [normalise(w.group()) or w.group() for w in words]
+        keys = [_word_key(w.group()) for w in words]
         found: dict[str, Resolution] = {}
         i = 0
         while i < len(words):

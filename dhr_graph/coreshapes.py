@@ -135,7 +135,8 @@ def _compile(shapes: Graph, shape: Node) -> list[Check]:
     message = str(shapes.value(shape, SH.message) or "")
     focus = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(f"{{ {t} }}" for t in targets) + " } }"
     values = f"?this {_term(path)} ?value ." if path is not None else "BIND(?this AS ?value)"
-    checks = []
+    checks: list[Check] = []
+    tests: list[tuple[str, str]] = []
 
     def add(component: str, query: str, default_message: str) -> None:
         checks.append(Check(shape, component, severity, message or default_message, path, query))
@@ -159,12 +160,18 @@ def _compile(shapes: Graph, shape: Node) -> list[Check]:
             query = f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {_term(path)} {_term(obj)} }} }}" \
                 if path is not None else f"SELECT ?this WHERE {{ {focus} FILTER(?this != {_term(obj)}) }}"
             add(name, query, f"Missing value {obj}")
+        elif component == SH["class"]:  # one anti-join with all instances, not a path search per value
+            add(name, f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} "
+                      f"MINUS {{ ?value a/{_SUBCLASS}* {_term(obj)} }} }}", f"Value does not satisfy sh:{name}")
         elif component in _VALUE_COMPONENTS:
-            if component == SH["class"]:  # one anti-join with all instances, not a path search per value
-                where = f"{values} MINUS {{ ?value a/{_SUBCLASS}* {_term(obj)} }}"
-            else:
-                where = f"{values} FILTER({_violation(shapes, shape, component, obj)})"
-            add(name, f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {where} }}", f"Value does not satisfy sh:{name}")
+            tests.append((name, _violation(shapes, shape, component, obj)))
+    if tests:
+        # one scan for all the value tests of a shape: a value failing two of them is one
+        # result, as the shape's message is the same (an error in a test means no violation)
+        names = "+".join(sorted(n for n, _ in tests))
+        failing = " || ".join(f"COALESCE({t}, false)" for _, t in tests)
+        add(names, f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER({failing}) }}",
+            f"Value does not satisfy sh:{names}")
     return checks
 
 

@@ -21,11 +21,16 @@ strongest links. Scores use the document frequencies of the whole corpus at the 
 is computed; graphs that were not touched keep theirs until the next `recompute_all` (the
 drift is small: one review in a few thousand). `recompute_all` (also run when most of the
 corpus is new, as in a first build, or when records are missing) reads the review graphs
-with a few SELECTs serialised by Oxigraph, which is far quicker than walking quads in Python.
+with a few SELECTs serialised by Oxigraph, which is far quicker than walking quads in Python,
+and writes links as N-Quads text that Oxigraph parses and indexes in Rust (one bulk load on a
+working copy, one transaction for an update). At 2,000 reviews the write (some 590,000 quads
+into Oxigraph's six quad indexes) and the first read of a freshly built store are most of the
+time; Python's own share (tokenising, sparse products, formatting) is about a quarter.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import unicodedata
@@ -168,6 +173,9 @@ def text_features(text: str) -> Counter[str]:
 
 
 _PAIR_MUL = np.uint64(0x9E3779B97F4A7C15)
+_SEP = "\x00"  # between two texts tokenised together
+_WORD_OR_SEP = re.compile(r"[a-z]+|\x00")
+_SEP_ID = 0xFFFFFFFFFFFFFFFF  # never a word id: each half of an Adler-32 is below 65521
 
 
 def _word_id(stem: str) -> int:
@@ -214,16 +222,21 @@ class _Tokeniser:
         return wid
 
     def rows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr, feature ids, counts, is-a-single-word) of the texts, ids sorted per row."""
-        ids_of = self._id
-        flat: list[int] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            ws = [w for w in map(ids_of, _WORD.findall(unicodedata.normalize("NFKD", text.lower()))) if w]
-            flat.extend(ws)
-            lengths[i] = len(ws)
-        words = np.asarray(flat, dtype=np.uint64)
-        row = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        """(indptr, feature ids, counts, is-a-single-word) of the texts, ids sorted per row.
+
+        The texts are folded and split as one string (NUL between two texts), so a national
+        corpus costs a few C calls and one dictionary look-up per word, not calls per text."""
+        joined = unicodedata.normalize("NFKD", _SEP.join(t.replace(_SEP, " ") for t in texts).lower())
+        tokens = _WORD_OR_SEP.findall(joined)
+        known = self._ids
+        known.setdefault(_SEP, _SEP_ID)
+        for raw in set(tokens).difference(known):
+            self._id(raw)
+        arr = np.asarray([known[w] for w in tokens], dtype=np.uint64)
+        sep = arr == np.uint64(_SEP_ID)
+        kept = ~sep & (arr != 0)  # 0: a word too short to count
+        words = arr[kept]
+        row = np.cumsum(sep)[kept].astype(np.int64)
         same = row[1:] == row[:-1] if len(row) else np.zeros(0, dtype=bool)
         with np.errstate(over="ignore"):
             pairs = (words[:-1] * _PAIR_MUL + words[1:] + np.uint64(1))[same] if len(words) else words
@@ -286,16 +299,25 @@ class ReviewInfo:
 
     @classmethod
     def from_record(cls, text: str) -> ReviewInfo:
-        data = base64.b64decode(text)
-        n = int.from_bytes(data[:4], "little")
-        d = json.loads(data[4:4 + n])
-        recs = len(d["recs"])
-        nnz = np.frombuffer(data, dtype="<u4", count=recs, offset=len(data) - 4 * recs).astype(np.int64)
-        total = int(nnz.sum())
-        ids = np.frombuffer(data, dtype="<u8", count=total, offset=4 + n).astype(np.uint64)
-        counts = np.frombuffer(data, dtype="<u2", count=total, offset=4 + n + 8 * total).astype(np.uint16)
-        return cls(d["iri"], d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
-                   [(r, st) for r, st in d["recs"]], None, (ids, counts, nnz))
+        return cls.from_records([text])[0]
+
+    @classmethod
+    def from_records(cls, texts: Iterable[str]) -> list[ReviewInfo]:
+        """Many records at once: one JSON parse for all their heads, arrays as views of the bytes."""
+        blobs = [binascii.a2b_base64(t) for t in texts]
+        sizes = [int.from_bytes(b[:4], "little") for b in blobs]
+        heads = json.loads(b"[" + b",".join(b[4:4 + n] for b, n in zip(blobs, sizes)) + b"]")
+        out = []
+        for data, n, d in zip(blobs, sizes, heads):
+            recs = len(d["recs"])
+            nnz = np.frombuffer(data, dtype="<u4", count=recs, offset=len(data) - 4 * recs).astype(np.int64)
+            total = int(nnz.sum())
+            ids = np.frombuffer(data, dtype="<u8", count=total, offset=4 + n).astype(np.uint64, copy=False)
+            counts = np.frombuffer(data, dtype="<u2", count=total, offset=4 + n + 8 * total).astype(
+                np.uint16, copy=False)
+            out.append(cls(d["iri"], d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
+                           [(r, st) for r, st in d["recs"]], None, (ids, counts, nnz)))
+        return out
 
 
 def _tsv(store: ox.Store, query: str) -> Iterator[list[str]]:
@@ -322,6 +344,32 @@ def _tsv_value(v: str) -> str:
             v = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), v)
         return v
     return v
+
+
+_IRI_ROW = re.compile(r"^<([^>\t]*)>$", re.MULTILINE)
+_IRI_PAIR_ROW = re.compile(r"^<([^>\t]*)>\t<([^>\t]*)>$", re.MULTILINE)
+_IRI_TEXT_ROW = re.compile(r'^<([^>\t]*)>\t"(.*)"(?:@[^\t"]*|\^\^<[^>\t]*>)?$', re.MULTILINE)
+
+
+def _tsv_text(store: ox.Store, query: str) -> str:
+    return store.query(query, use_default_graph_as_union=True).serialize(
+        format=ox.QueryResultsFormat.TSV).decode("utf-8")
+
+
+def _iri_rows(store: ox.Store, query: str) -> list[str]:
+    """The IRIs of a one-column SELECT, matched in the serialised results by one regex scan."""
+    return _IRI_ROW.findall(_tsv_text(store, query))
+
+
+def _iri_pairs(store: ox.Store, query: str) -> list[tuple[str, str]]:
+    """(IRI, IRI) rows of a two-column SELECT, by one regex scan (rows with other terms are left out)."""
+    return _IRI_PAIR_ROW.findall(_tsv_text(store, query))
+
+
+def _iri_texts(store: ox.Store, query: str) -> list[tuple[str, str]]:
+    """(IRI, literal's lexical value) rows of a two-column SELECT, by one regex scan."""
+    return [(iri, _tsv_value(f'"{v}"') if "\\" in v else v)
+            for iri, v in _IRI_TEXT_ROW.findall(_tsv_text(store, query))]
 
 
 def _pairs_query(pred: str, obj: str = "?o") -> str:
@@ -353,12 +401,12 @@ class Corpus:
             for r, issued, csp in _tsv(store, f"""SELECT ?r ?i ?p WHERE {{ ?r a <{_DHR}Review> .
                     OPTIONAL {{ ?r <{_DCT}issued> ?i }} OPTIONAL {{ ?r <{_DHR}partnership> ?p }} }}"""):
                 infos[r] = ReviewInfo(r, issued, csp or None)
-            groups = {g for g, in _tsv(store, _pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>"))}
-            generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _tsv(
+            groups = set(_iri_rows(store, _pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>")))
+            generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _iri_pairs(
                 store, f'SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }} }}')}
-            addressed = _tsv(store, _pairs_query(_DHR + "addressedTo"))
-            themes = _tsv(store, _pairs_query(_DHR + "hasTheme"))
-            for rec, text in _tsv(store, _pairs_query(_DHR + "text")):
+            addressed = iter(_iri_pairs(store, _pairs_query(_DHR + "addressedTo")))
+            themes = iter(_iri_pairs(store, _pairs_query(_DHR + "hasTheme")))
+            for rec, text in _iri_texts(store, _pairs_query(_DHR + "text")):
                 review = rec.split("/rec/", 1)[0]  # Minter.recommendation: {review}/rec/{n}
                 if review in infos:
                     rec_of[rec] = review
@@ -629,12 +677,17 @@ class Linker:
 
     # -- links of a set of reviews (as the later review)
     def links(self, positions: Iterable[int] | None = None) -> list[Link]:
+        return [link for part in self.links_by_basis(positions) for link in part]
+
+    def links_by_basis(self, positions: Iterable[int] | None = None) -> Iterator[list[Link]]:
+        """The links of these reviews, one basis at a time (a national corpus never holds every
+        link as a Python object at once)."""
         reviews = self.corpus.reviews
         pos = np.asarray(sorted(set(range(len(reviews))) if positions is None else set(positions)),
                          dtype=np.int64)
         cfg = self.settings.bases
-        out: list[Link] = []
         for name, m, names in ((ORGANISATION, self.org, self.org_names), (THEME, self.theme, self.theme_names)):
+            out: list[Link] = []
             r, c, s = _back_links(m, pos, cfg[name].max_links)
             shares = cfg[name].max_shares
             for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(m, r, c)):
@@ -642,6 +695,9 @@ class Linker:
                 ranked = sorted(shared, key=lambda x: (-round(x[0], 9), names[int(m.cols[x[1]])]))
                 tokens = sorted({names[int(m.cols[f])].split(" ", 1)[0] for _, f in ranked[:shares]})
                 out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(tokens)))
+            yield out
+        yield self._partnership_links(pos)
+        out = []
         rows = np.asarray([i for p in pos.tolist() for i in self.recs_of.get(p, [])], dtype=np.int64)
         r, c, s = _back_links(self.text, rows, cfg[RECURRING].max_links)
         self._ensure_words(set(r.tolist()) | set(c.tolist()))
@@ -649,6 +705,11 @@ class Linker:
             out.append(Link(RECURRING, reviews[self.rec_review[a]].iri, reviews[self.rec_review[b]].iri, score,
                             later_rec=self.rec_iri[a], earlier_rec=self.rec_iri[b],
                             evidence=self._shared_words(shared)))
+        yield out
+
+    def _partnership_links(self, pos: np.ndarray) -> list[Link]:
+        reviews, cfg = self.corpus.reviews, self.settings.bases
+        out: list[Link] = []
         k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
@@ -726,61 +787,120 @@ def link_iri(link: Link) -> str:
     return iri
 
 
+_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def nq_literal(value: str, datatype: str | None = None) -> str:
+    """A literal in N-Quads syntax: backslash, double quote, line feed and carriage return
+    escaped, every other character (non-ASCII included) written as itself in UTF-8."""
+    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
+        value = value.translate(_ECHAR)
+    return f'"{value}"^^<{datatype}>' if datatype else f'"{value}"'
+
+
+def nq_iri(value: str) -> str:
+    """An IRI in N-Quads syntax. IRIs here are minted or read from the store, so they never hold
+    a character N-Quads forbids; one that does is an error, not something to write silently."""
+    if _NOT_IN_IRIREF.search(value):
+        raise ValueError(f"not an IRI: {value!r}")
+    return f"<{value}>"
+
+
 class _Writer:
-    """Turns links into quads, caching the IRIs that repeat."""
+    """Turns links into N-Quads text: formatting lines in Python is several times quicker than
+    building an `ox.Quad` per statement, and Oxigraph parses the text in Rust."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._iris: dict[str, ox.NamedNode] = {}
-        p = _n
-        self.p = {name: p(name) for name in (
+        self._iris: dict[str, str] = {}
+        self.p = {name: f"<{_DHR}{name}>" for name in (
             "ReviewLink", "basis", "score", "earlierReview", "laterReview", "shares", "evidence",
             "earlierRecommendation", "laterRecommendation", "repeatsRecommendation", "repeatStatement",
             "linkFeatures",
             *(prop for prop, _ in _SHORTCUT.values()))}
-        self.decimal = ox.NamedNode(_XSD + "decimal")
-        self.subject = ox.NamedNode(_DCT + "subject")
+        self.basis = {name: nq_iri(b.iri) for name, b in settings.bases.items()}
+        self.decimal = _XSD + "decimal"
+        self.subject = f"<{_DCT}subject>"
+        self.type = f"<{_RDF_TYPE}>"
 
-    def iri(self, value: str) -> ox.NamedNode:
-        node = self._iris.get(value)
-        if node is None:
-            node = self._iris[value] = ox.NamedNode(value)
-        return node
+    def iri(self, value: str) -> str:
+        text = self._iris.get(value)
+        if text is None:
+            text = self._iris[value] = nq_iri(value)
+        return text
 
-    def quads(self, links: Iterable[Link], statements: Iterable[tuple[str, str]],
-              reviews: Iterable[ReviewInfo]) -> Iterator[ox.Quad]:
-        """The quads of these links, statements and reviews' links graphs, one link at a time
-        (so a national write never holds them all as Python objects)."""
-        p, iri, Q = self.p, self.iri, ox.Quad
+    def records(self, reviews: Iterable[ReviewInfo]) -> str:
+        """Each review's links graph: what it is about, and its link features."""
+        lines = []
         for review in reviews:
-            g = iri(links_graph_iri(review.iri))
-            yield Q(g, self.subject, iri(review.iri), g)
-            yield Q(g, p["linkFeatures"], ox.Literal(review.record()), g)
-        basis = {name: iri(b.iri) for name, b in self.settings.bases.items()}
+            g = self.iri(links_graph_iri(review.iri))
+            lines.append(f"{g} {self.subject} {self.iri(review.iri)} {g} .\n"
+                         f"{g} {self.p['linkFeatures']} {nq_literal(review.record())} {g} .\n")
+        return "".join(lines)
+
+    def links(self, links: Iterable[Link]) -> str:
+        p, iri, decimal = self.p, self.iri, self.decimal
+        lines: list[str] = []
+        add = lines.append
         for link in links:
-            g = iri(links_graph_iri(link.later))
-            node = ox.NamedNode(link_iri(link))
+            g = f" {iri(links_graph_iri(link.later))} .\n"
+            node = nq_iri(link_iri(link))
             later, earlier = iri(link.later), iri(link.earlier)
-            yield from (
-                Q(node, _TYPE, p["ReviewLink"], g),
-                Q(node, p["basis"], basis[link.basis], g),
-                Q(node, p["score"], ox.Literal(f"{link.score:.3f}", datatype=self.decimal), g),
-                Q(node, p["laterReview"], later, g),
-                Q(node, p["earlierReview"], earlier, g),
-            )
-            yield from (Q(node, p["shares"], iri(x), g) for x in link.shares)
+            add(f"{node} {self.type} {p['ReviewLink']}{g}"
+                f"{node} {p['basis']} {self.basis[link.basis]}{g}"
+                f"{node} {p['score']} {nq_literal(f'{link.score:.3f}', decimal)}{g}"
+                f"{node} {p['laterReview']} {later}{g}"
+                f"{node} {p['earlierReview']} {earlier}{g}")
+            for x in link.shares:
+                add(f"{node} {p['shares']} {iri(x)}{g}")
             if link.evidence:
-                yield Q(node, p["evidence"], ox.Literal(link.evidence), g)
+                add(f"{node} {p['evidence']} {nq_literal(link.evidence)}{g}")
             if link.later_rec and link.earlier_rec:
-                lr, er = ox.NamedNode(link.later_rec), ox.NamedNode(link.earlier_rec)
-                yield from (Q(node, p["laterRecommendation"], lr, g), Q(node, p["earlierRecommendation"], er, g),
-                            Q(lr, p["repeatsRecommendation"], er, g))
+                lr, er = iri(link.later_rec), iri(link.earlier_rec)
+                add(f"{node} {p['laterRecommendation']} {lr}{g}{node} {p['earlierRecommendation']} {er}{g}"
+                    f"{lr} {p['repeatsRecommendation']} {er}{g}")
             prop, both_ways = _SHORTCUT[link.basis]
-            yield Q(later, p[prop], earlier, g)
+            add(f"{later} {p[prop]} {earlier}{g}")
             if both_ways:
-                yield Q(earlier, p[prop], later, g)
-        for rec, words in statements:
-            yield Q(iri(rec), p["repeatStatement"], ox.Literal(words), iri(_statement_graph(rec)))
+                add(f"{earlier} {p[prop]} {later}{g}")
+        return "".join(lines)
+
+    def statements(self, statements: Iterable[tuple[str, str]]) -> str:
+        return "".join(f"{self.iri(rec)} {self.p['repeatStatement']} {nq_literal(words)} "
+                       f"{self.iri(_statement_graph(rec))} .\n" for rec, words in statements)
+
+
+class _Loader:
+    """Collects N-Quads text and writes it into the store in one step on leaving the block.
+
+    A large write (a working copy, as in `GraphStore.replace`, or a first build) is one call
+    of Oxigraph's bulk loader, which parses and indexes in Rust. One call, not several: each
+    bulk load adds files to the store's first level, and RocksDB compacts them in the
+    background once there are a few, which on a 2-core machine costs more than it saves
+    (measured: loading in parts while computing took 2 CPU-seconds more at 2,000 reviews).
+    A small write (an update) is one transaction, so the store never holds half of it."""
+
+    def __init__(self, store: ox.Store, bulk: bool) -> None:
+        self.store, self.bulk = store, bulk
+        self._parts: list[str] = []
+
+    def put(self, text: str) -> None:
+        if text:
+            self._parts.append(text)
+
+    def __enter__(self) -> _Loader:
+        return self
+
+    def __exit__(self, kind: object, error: object, tb: object) -> None:
+        if error is not None or not self._parts:
+            return  # on an error, write nothing
+        data = "".join(self._parts).encode()
+        self._parts.clear()
+        if self.bulk:
+            self.store.bulk_load(data, ox.RdfFormat.N_QUADS)  # no transaction needed: a working copy
+        else:
+            self.store.load(data, ox.RdfFormat.N_QUADS)
 
 
 def _statement_graph(rec_iri: str) -> str:
@@ -793,9 +913,10 @@ def _link_graphs(store: ox.Store) -> list[ox.NamedNode]:
 
 
 def _records(store: ox.Store) -> dict[str, ReviewInfo]:
-    """The link features every review's links graph keeps (see `ReviewInfo.record`)."""
-    infos = (ReviewInfo.from_record(f) for f, in _tsv(
-        store, f"SELECT ?f WHERE {{ GRAPH ?g {{ ?g <{_DHR}linkFeatures> ?f }} }}"))
+    """The link features every review's links graph keeps (see `ReviewInfo.record`), read by
+    index look-up: a few thousand long literals, with nothing to unescape."""
+    infos = ReviewInfo.from_records(q.object.value for q in store.quads_for_pattern(
+        None, _n("linkFeatures"), None, None) if q.subject == q.graph_name)
     return {info.iri: info for info in infos}
 
 
@@ -807,8 +928,12 @@ def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     for g in _link_graphs(store):
         store.remove_graph(g)
     tok = _Tokeniser()
-    linker = Linker(Corpus.read(store, settings, tokeniser=tok), settings, store, tok)
-    return _write(store, linker, range(len(linker.corpus.reviews)))
+    corpus = Corpus.read(store, settings, tokeniser=tok)
+    writer = _Writer(settings)
+    with _Loader(store, bulk=True) as loader:
+        loader.put(writer.records(corpus.reviews))
+        linker = Linker(corpus, settings, store, tok)
+        return _write_links(loader, writer, linker, range(len(corpus.reviews)))
 
 
 def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings | None = None) -> set[str]:
@@ -822,7 +947,7 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
     changed = set(changed_reviews)
     if not changed:
         return set()
-    present = {r for r, in _tsv(store, _pairs_query(_RDF_TYPE, f"<{_DHR}Review>"))}
+    present = set(_iri_rows(store, _pairs_query(_RDF_TYPE, f"<{_DHR}Review>")))
     records = _records(store) if len(changed & present) * 2 <= len(present) else {}
     if not records or (present - changed) - set(records):  # a first build, or links from before records
         recompute_all(store, settings)
@@ -844,20 +969,26 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
         g = ox.NamedNode(links_graph_iri(review))
         if store.contains_named_graph(g):
             store.remove_graph(g)
-    _write(store, linker, sorted(index[r] for r in dirty if r in index))
+    positions = sorted(index[r] for r in dirty if r in index)
+    writer = _Writer(settings)
+    with _Loader(store, bulk=len(positions) >= _BULK_REVIEWS) as loader:
+        loader.put(writer.records(linker.corpus.reviews[p] for p in positions))
+        _write_links(loader, writer, linker, positions)
     return dirty
 
 
-def _write(store: ox.Store, linker: Linker, positions: Sequence[int]) -> int:
-    """Compute and store the links graphs of these reviews; returns the number of links."""
-    links = linker.links(positions)
-    quads = _Writer(linker.settings).quads(links, linker.statements_of(positions),
-                                           [linker.corpus.reviews[p] for p in positions])
-    if len(links) > 10_000:
-        store.bulk_extend(quads)  # no transaction needed: the store is a working copy
-    else:
-        store.extend(list(quads))
-    return len(links)
+_BULK_REVIEWS = 250  # from this many links graphs (some 7,000 links) on, writes go through the bulk loader
+
+
+def _write_links(loader: _Loader, writer: _Writer, linker: Linker, positions: Sequence[int]) -> int:
+    """Compute the links of these reviews, basis by basis, and hand them to the loader as text
+    (a basis' `Link` objects are dropped once written); returns the number of links."""
+    n = 0
+    loader.put(writer.statements(linker.statements_of(positions)))
+    for part in linker.links_by_basis(positions):
+        loader.put(writer.links(part))
+        n += len(part)
+    return n
 
 
 def updater(changed_reviews: Iterable[str], settings: Settings | None = None) -> Callable[[ox.Store], None]:

@@ -275,3 +275,59 @@ def test_update_without_records_recomputes_everything(tmp_path: Path, linked: Gr
     assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
     assert all_links(gs) == before
     assert len(links._records(gs.store)) == 5
+
+
+AWKWARD = 'He said "no" \\ twice\nthen left\r\n\tcafé — 日本 \\n (not a newline) "" \\"'
+
+
+def test_nquads_literals_round_trip_quotes_backslashes_newlines_and_non_ascii() -> None:
+    """Links are written as N-Quads text: every literal must read back exactly as it was."""
+    lines = (f"<{BASE}s> <{DHR}evidence> {links.nq_literal(AWKWARD)} <{BASE}graph/links/x> .\n"
+             f"<{BASE}s> <{DHR}score> {links.nq_literal('0.125', 'http://www.w3.org/2001/XMLSchema#decimal')} "
+             f"<{BASE}graph/links/x> .\n")
+    parsed = list(ox.parse(lines.encode(), format=ox.RdfFormat.N_QUADS))
+    assert parsed[0].object == ox.Literal(AWKWARD)
+    assert parsed[1].object == ox.Literal("0.125", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))
+    assert links.nq_literal("plain words") == '"plain words"'
+    with pytest.raises(ValueError):
+        links.nq_iri(f"{BASE}review/a b>")
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
+    """What the writer formats, through either write path (bulk load or one transaction),
+    gives the store the same terms: awkward evidence and statements survive unchanged."""
+    settings = links.Settings.load()
+    link = links.Link(links.RECURRING, review(F21), review(F18), 0.5, later_rec=f"{review(F21)}/rec/1",
+                      earlier_rec=f"{review(F18)}/rec/2", evidence=AWKWARD)
+    shared = links.Link(links.ORGANISATION, review(F21), review(F18), 0.25,
+                        shares=(f"{BASE}agency/fernhollow/police",))
+    writer = links._Writer(settings)
+    store = ox.Store()
+    with links._Loader(store, bulk=bulk) as loader:
+        loader.put(writer.links([link, shared]))
+        loader.put(writer.statements([(f"{review(F21)}/rec/1", AWKWARD)]))
+    node = ox.NamedNode(links.link_iri(link))
+    graph = ox.NamedNode(links.links_graph_iri(review(F21)))
+    assert [q.object for q in store.quads_for_pattern(node, ox.NamedNode(DHR + "evidence"), None, graph)] == [
+        ox.Literal(AWKWARD)]
+    assert [float(q.object.value) for q in store.quads_for_pattern(node, ox.NamedNode(DHR + "score"), None, graph)
+            ] == [0.5]
+    assert [q.object for q in store.quads_for_pattern(
+        ox.NamedNode(f"{review(F21)}/rec/1"), ox.NamedNode(DHR + "repeatStatement"), None, graph)] == [
+        ox.Literal(AWKWARD)]
+    assert has(store, ox.NamedNode(review(F18)), "sharesAgencyWith", ox.NamedNode(review(F21)))
+    assert has(store, ox.NamedNode(review(F21)), "sharesAgencyWith", ox.NamedNode(review(F18)))
+    assert not has(store, ox.NamedNode(review(F18)), "repeatsRecommendationOf", ox.NamedNode(review(F21)))
+    assert len(store) == 10 + 8 + 1  # recurring link 10 quads, shared organisation 8, statement 1
+
+
+def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:
+    """The corpus is tokenised as one joined string: no feature may cross from one text to the next."""
+    texts = ["Risk assessments; risk assessment.", "", "a", "Ⅸ Café-owners' DASH\x00 referrals", "sharing information"]
+    together = links._Tokeniser().rows(texts)
+    apart = [links._Tokeniser().rows([t]) for t in texts]
+    indptr, ids, counts, _ = together
+    for i, (ip, ids_i, counts_i, _) in enumerate(apart):
+        lo, hi = indptr[i], indptr[i + 1]
+        assert list(ids[lo:hi]) == list(ids_i) and list(counts[lo:hi]) == list(counts_i), texts[i]
