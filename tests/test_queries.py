@@ -207,6 +207,42 @@ def test_store_stats(store):
     assert counts["groups addressed"] == 1
 
 
+
+THEME = "https://w3id.org/dhr-graph/scheme/theme/"
+
+
+def test_recommendations_by_theme_by_label_slug_and_iri(store):
+    rows = values(store, "recommendations-by-theme", theme="Training and awareness of practitioners")
+    assert pick(rows, "review", "number") == [
+        (O23, "2.3"), (SOTON, "9.2"), (SOTON, "9.8"), (SOTON, "9.13"), (W21, "1"), (W21, "5")]
+    assert {r["themeIri"] for r in rows} == {THEME + "training"}
+    evidence = {r["number"]: set(r["evidence"].split(" | ")) for r in rows}  # words in no set order
+    assert evidence["9.8"] == {"training", "safeguarding supervision"}
+    assert evidence["5"] == {"publish a seven-minute briefing"}
+    for other in ("training and AWARENESS of practitioners", "training", THEME + "training"):
+        assert pick(values(store, "recommendations-by-theme", theme=other), "review", "number") == pick(
+            rows, "review", "number"), other
+    carers = values(store, "recommendations-by-theme", theme="Carers")
+    assert pick(carers, "number") == [("9.5",), ("9.7",), ("9.8",), ("9.11",), ("9.13",), ("9.16",), ("9.17",)]
+    assert values(store, "recommendations-by-theme", theme="No such theme") == []
+
+
+def test_unresolved_addressees(store):
+    rows = values(store, "unresolved-addressees")
+    assert pick(rows, "surface", "how", "count", "reviews", "label") == [
+        ("Wrenfield Borough Council", "pattern", 4, 2, "Wrenfield Borough Council"),
+        ("Oakhollow District Council", "pattern", 1, 1, "Oakhollow District Council"),
+    ]
+    assert values(store, "unresolved-addressees", method="pattern") == rows
+    assert values(store, "unresolved-addressees", method="verbatim") == []
+
+
+def test_reviews_for_agency_by_iri_and_acronym(store):
+    by_label = values(store, "reviews-for-agency", agency="Kent Police")
+    assert values(store, "reviews-for-agency", agency=KENT) == by_label
+    assert pick(values(store, "reviews-for-agency", agency="moj"), "review", "agencyLabel") == [
+        (W23, "Ministry of Justice"), (O23, "Ministry of Justice")]
+
 @pytest.mark.skipif("sector-share" not in library(), reason="sector-share is not in the library")
 def test_sector_share(store):
     rows = {r["label"]: (r["recommendations"], r["percent"]) for r in values(store, "sector-share")}
