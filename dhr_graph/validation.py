@@ -21,6 +21,7 @@ result is then given to the review it belongs to.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -231,9 +232,15 @@ class Validator:
                 self.checks = compile_shapes(shapes)
             except Unsupported as exc:
                 self.fallback = str(exc)
-        self._reference = _as_nquads(reference, REFERENCE_GRAPH) if reference is not None else ""
+        self.reference = reference if reference is not None else Graph()
         self.batch_size = batch_size
         self.timings: dict[str, float] = {}  # seconds spent per phase, summed over calls
+
+    @functools.cached_property
+    def _reference_nquads(self) -> str:
+        """The reference data for batch stores, written once and only if a batch is validated
+        (a build validates in the store itself, which holds the reference graphs)."""
+        return _as_nquads(self.reference, REFERENCE_GRAPH)
 
     @property
     def engine(self) -> str:
@@ -266,7 +273,8 @@ class Validator:
             batch = reviews[start:start + self.batch_size]
             clock = time.perf_counter()
             store = ox.Store()
-            store.load("".join([self._reference, *(rg.nquads for rg in batch)]).encode(), ox.RdfFormat.N_QUADS)
+            store.load("".join([self._reference_nquads, *(rg.nquads for rg in batch)]).encode(),
+                       ox.RdfFormat.N_QUADS)
             self._tick("load batch", clock)
             found = self.check(store, [rg.iri for rg in batch])
             out.extend(ValidationResult(rg.source, found.get(rg.iri, ()), rg.iri) for rg in batch)
