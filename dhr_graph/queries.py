@@ -4,7 +4,9 @@ Each query file documents itself in a comment header (title, description, typed
 parameters, example). Parameter values are bound as RDF terms in a VALUES block at the start
 of the query's outer WHERE group, each value serialised as an escaped N-Triples term, so a
 value can only ever be data. (Oxigraph's pre-bound variables, SEP-0007, only bind variables
-the query projects, so they cannot serve filters and HAVING-style limits.)
+the query projects, so they cannot serve filters and HAVING-style limits.) Types: string,
+integer, decimal, iri, boolean, and review (a review's key or IRI, bound as the review's IRI
+so that the query can start from it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .errors import QueryError
 from .iris import PREFIXES
 from .store import GraphStore
 
-PARAM_TYPES = ("string", "integer", "decimal", "iri", "boolean")
+PARAM_TYPES = ("string", "integer", "decimal", "iri", "boolean", "review")
 _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)"
     r"(?:\s*=\s*(?P<default>\S+))?(?P<required>\s+required)?\s*(?:--\s*(?P<doc>.*))?$"
@@ -58,7 +60,12 @@ class Param:
                 return ox.NamedNode(text.strip("<>") if text.startswith("<") else text)
             except ValueError:
                 pass
-        if self.type == "string":
+        if self.type == "review" and _SCHEME_RE.match(text):
+            try:
+                return ox.NamedNode(text)
+            except ValueError:
+                pass
+        if self.type in ("string", "review"):  # a review's key: `run` binds the review's IRI instead
             return ox.Literal(text)
         expected = {"integer": "a whole number", "decimal": "a decimal number such as 2.5",
                     "boolean": "true or false", "iri": "an absolute IRI such as https://example.org/x"}
@@ -66,6 +73,7 @@ class Param:
                          f"(expected {expected[self.type]})")
 
 
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _INTEGER_RE = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
@@ -270,7 +278,7 @@ def run(store: GraphStore | str | Path, query: NamedQuery | str,
     folder, or a `remote.RemoteStore` endpoint)."""
     gs = GraphStore(store) if isinstance(store, (str, Path)) else store
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
-    text = bind_values(nq.text, nq.bindings(params or {}))
+    text = bind_values(nq.text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
     try:
         result = gs.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
@@ -284,6 +292,22 @@ def run(store: GraphStore | str | Path, query: NamedQuery | str,
         rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in result]
         return QueryResult(variables=variables, rows=rows)
     raise QueryError(f"{nq.path}: only SELECT and ASK queries give tables; use CONSTRUCT through the Python API")
+
+
+def _reviews_as_iris(store: Any, nq: NamedQuery,
+                     bindings: dict[str, ox.NamedNode | ox.Literal]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """A `review` parameter given by its key is bound as the review's IRI, so that the query
+    can start from it: Oxigraph narrows a join only by a parameter that is itself a term of
+    the pattern. A key that names no review stays a literal, which matches no review."""
+    for p in nq.params:
+        term = bindings.get(p.name)
+        if p.type == "review" and isinstance(term, ox.Literal):
+            found = store.query(f"SELECT ?r WHERE {{ ?r <{_IDENTIFIER}> {term} ; a <{_REVIEW}> }} LIMIT 1")
+            bindings[p.name] = next((s["r"] for s in found), term)
+    return bindings
+
+
+_IDENTIFIER, _REVIEW = "http://purl.org/dc/terms/identifier", "https://w3id.org/dhr-graph/def/Review"
 
 
 def run_named(store: GraphStore | str | Path, name: str, **params: Any) -> QueryResult:

@@ -224,6 +224,10 @@ def test_neighbourhood_and_link_queries(linked: GraphStore) -> None:
     assert set(rows[0]["bases"].split(", ")) == {"shared-organisation", "shared-theme", "recurring-recommendation",
                                                    "same-partnership"}
     assert float(rows[0]["strength"]) > 1
+    # a review parameter is a key or an IRI; the runner binds the review's IRI either way
+    by_iri = run_named(linked, "review-neighbourhood", review="https://w3id.org/dhr-graph/id/review/" + F21).values()
+    assert by_iri == rows
+    assert run_named(linked, "review-neighbourhood", review='x" } ; DROP ALL ; #').rows == []
     listed = run_named(linked, "cross-review-links", review=Q22).values()
     assert {(r["relation"], r["otherKey"], r["linkBasis"]) for r in listed} >= {
         ("earlier", Q19, "shared-organisation"), ("later", L23, "shared-organisation"),
