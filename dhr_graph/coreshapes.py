@@ -16,7 +16,7 @@ both engines on the same graphs and compare their results.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -69,12 +69,10 @@ class Check:
     path: URIRef | None
     query: str
 
-    def run(self, store: ox.Store, default_graph: Sequence[ox.NamedNode] | None = None) -> Iterator[tuple]:
-        """(focus, value or None) pyoxigraph terms of each violation; `default_graph` limits the
-        graphs looked at (default: the union of all graphs of the store)."""
-        kwargs = {"default_graph": list(default_graph)} if default_graph is not None else \
-            {"use_default_graph_as_union": True}
-        solutions = store.query(self.query, **kwargs)
+    def run(self, store: ox.Store) -> Iterator[tuple]:
+        """(focus, value or None) pyoxigraph terms of each violation, over the union of all
+        the store's graphs."""
+        solutions = store.query(self.query, use_default_graph_as_union=True)
         with_value = any(v.value == "value" for v in solutions.variables)
         for row in solutions:
             yield row["this"], row["value"] if with_value else None

@@ -45,6 +45,7 @@ import pyoxigraph as ox
 from scipy import sparse
 
 from . import resources
+from .rdf import lit
 
 _DHR = "https://w3id.org/dhr-graph/def/"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -787,16 +788,7 @@ def link_iri(link: Link) -> str:
     return iri
 
 
-_ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-def nq_literal(value: str, datatype: str | None = None) -> str:
-    """A literal in N-Quads syntax: backslash, double quote, line feed and carriage return
-    escaped, every other character (non-ASCII included) written as itself in UTF-8."""
-    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
-        value = value.translate(_ECHAR)
-    return f'"{value}"^^<{datatype}>' if datatype else f'"{value}"'
 
 
 def nq_iri(value: str) -> str:
@@ -836,7 +828,7 @@ class _Writer:
         for review in reviews:
             g = self.iri(links_graph_iri(review.iri))
             lines.append(f"{g} {self.subject} {self.iri(review.iri)} {g} .\n"
-                         f"{g} {self.p['linkFeatures']} {nq_literal(review.record())} {g} .\n")
+                         f"{g} {self.p['linkFeatures']} {lit(review.record())} {g} .\n")
         return "".join(lines)
 
     def links(self, links: Iterable[Link]) -> str:
@@ -849,13 +841,13 @@ class _Writer:
             later, earlier = iri(link.later), iri(link.earlier)
             add(f"{node} {self.type} {p['ReviewLink']}{g}"
                 f"{node} {p['basis']} {self.basis[link.basis]}{g}"
-                f"{node} {p['score']} {nq_literal(f'{link.score:.3f}', decimal)}{g}"
+                f"{node} {p['score']} {lit(f'{link.score:.3f}', decimal)}{g}"
                 f"{node} {p['laterReview']} {later}{g}"
                 f"{node} {p['earlierReview']} {earlier}{g}")
             for x in link.shares:
                 add(f"{node} {p['shares']} {iri(x)}{g}")
             if link.evidence:
-                add(f"{node} {p['evidence']} {nq_literal(link.evidence)}{g}")
+                add(f"{node} {p['evidence']} {lit(link.evidence)}{g}")
             if link.later_rec and link.earlier_rec:
                 lr, er = iri(link.later_rec), iri(link.earlier_rec)
                 add(f"{node} {p['laterRecommendation']} {lr}{g}{node} {p['earlierRecommendation']} {er}{g}"
@@ -867,7 +859,7 @@ class _Writer:
         return "".join(lines)
 
     def statements(self, statements: Iterable[tuple[str, str]]) -> str:
-        return "".join(f"{self.iri(rec)} {self.p['repeatStatement']} {nq_literal(words)} "
+        return "".join(f"{self.iri(rec)} {self.p['repeatStatement']} {lit(words)} "
                        f"{self.iri(_statement_graph(rec))} .\n" for rec, words in statements)
 
 

@@ -152,7 +152,6 @@ def _build(
     pages = find_pages(inputs) if inputs else resources.sample_pages()
     report = BuildReport(pages=[], store=str(gs.path))
     generated_at = build_time()
-    owners: dict[str, str] = {}
     candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
     replaced: set[str] = set()  # graphs the live store already had
     sizes: dict[str, int] = {}
@@ -162,21 +161,15 @@ def _build(
             for page in (progress(pages) if progress else pages):
                 outcome = PageOutcome(path=str(page), status="error")
                 report.pages.append(outcome)
-                try:
-                    review = parse_page(page, strict=strict)
-                    outcome.messages.extend(f"warning: {w}" for w in review.warnings)
-                    graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
-                except DhrGraphError as exc:
-                    outcome.messages.append(str(exc))
+                made = _review_rdf(page, tk, strict, generated_at, outcome)
+                if made is None:
                     continue
-                key = graph_iri.rsplit("/", 1)[-1]
-                outcome.review_key = key
-                if graph_iri in owners:
+                graph_iri, nquads = made
+                if graph_iri in candidates:
                     outcome.messages.append(
-                        f"{page}: same review as {owners[graph_iri]} (partnership, publication month and "
-                        f"year of death all match: {key}); left out")
+                        f"{page}: same review as {candidates[graph_iri].path} (partnership, publication month "
+                        f"and year of death all match: {outcome.review_key}); left out")
                     continue
-                owners[graph_iri] = str(page)
                 candidates[graph_iri] = outcome
                 sizes[graph_iri] = nquads.count("\n")
                 if drop_graph(work, graph_iri):
@@ -215,6 +208,20 @@ def _build(
     report.committed = True
     report.triples = sum(sizes[iri] for iri, outcome in candidates.items() if outcome.status == "landed")
     return report
+
+
+def _review_rdf(page: Path, tk: Toolkit, strict: bool, generated_at: str,
+                outcome: PageOutcome) -> tuple[str, str] | None:
+    """(graph IRI, N-Quads) of one page, or None with the reason in `outcome`."""
+    try:
+        review = parse_page(page, strict=strict)
+        outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+        graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
+    except DhrGraphError as exc:
+        outcome.messages.append(str(exc))
+        return None
+    outcome.review_key = graph_iri.rsplit("/", 1)[-1]
+    return graph_iri, nquads
 
 
 CHUNK = 250  # reviews per bulk load: keeps the loader's memory flat at no cost in speed

@@ -46,9 +46,11 @@ def iri(value: str) -> str:
 
 
 def lit(value: str, datatype: str | None = None) -> str:
-    """A literal as an N-Triples term; plain strings are written without a datatype."""
-    text = f'"{value.translate(_ESCAPES)}"'
-    return f"{text}^^<{datatype}>" if datatype else text
+    """A literal as an N-Triples term: backslash, quote, line feed and carriage return escaped,
+    every other character written as itself; plain strings are written without a datatype."""
+    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
+        value = value.translate(_ESCAPES)
+    return f'"{value}"^^<{datatype}>' if datatype else f'"{value}"'
 
 
 # the terms every review uses, written once

@@ -145,11 +145,10 @@ class GraphStore:
                 yield work
                 work.flush()
                 del work
-            except OSError as exc:
+            except BaseException as exc:
                 shutil.rmtree(staging, ignore_errors=True)
-                raise StoreError(f"{self.path}: cannot write store: {exc}") from None
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                if isinstance(exc, OSError):
+                    raise StoreError(f"{self.path}: cannot write store: {exc}") from None
                 raise
             _swap_in(staging, self.path)
 
@@ -159,10 +158,9 @@ class GraphStore:
             return []
         return list(ox.Store.read_only(str(self.path)).quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
 
-    def replace(self, graphs: Mapping[str, Iterable[ox.Quad] | str], remove: Iterable[str] = (),
+    def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = (),
                 edit: Callable[[ox.Store], None] | None = None) -> None:
-        """Replace each named graph in `graphs` by its quads (objects, or N-Quads text of that
-        graph alone), drop `remove`, all or nothing.
+        """Replace each named graph in `graphs` by its quads, drop `remove`, all or nothing.
 
         `edit`, when given, runs on the working copy after the replacement and before the
         swap (e.g. to update cross-review links), so its changes land in the same step.
@@ -170,10 +168,7 @@ class GraphStore:
         with self.writing() as work:
             for name in [*graphs, *remove]:
                 drop_graph(work, name)
-            text = "".join(v for v in graphs.values() if isinstance(v, str))
-            if text:
-                work.bulk_load(text.encode(), ox.RdfFormat.N_QUADS)
-            work.bulk_extend(q for quads in graphs.values() if not isinstance(quads, str) for q in quads)
+            work.bulk_extend(q for quads in graphs.values() for q in quads)
             if edit is not None:
                 edit(work)
 

@@ -160,19 +160,18 @@ class SparqlConstraint:
             out.append(constraint)
         return out
 
-    def run(self, store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) -> Iterator[dict[str, Node]]:
-        """One solution per result, with `this` bound to a focus node; `graphs` are the graphs
-        the query sees as its default graph (default: all of them).
+    def run(self, store: ox.Store) -> Iterator[dict[str, Node]]:
+        """One solution per result (union of all graphs), with `this` bound to a focus node.
 
         The query runs once with `$this` free; its solutions are then kept for the shape's
         targets only. (Joining the target class inside the query instead makes Oxigraph,
         which joins in the order written, up to 100x slower on some of these queries.) So a
         constraint's own patterns must bind `$this`, as all of ours do.
         """
-        scope = {"default_graph": list(graphs)} if graphs is not None else {"use_default_graph_as_union": True}
         targets = {s["subject"] for s in store.query(
-            f"SELECT ?subject WHERE {{ ?subject a/<{RDFS.subClassOf}>* <{self.target}> }}", **scope)}
-        solutions = store.query(self.text, prefixes=self.prefixes, **scope)
+            f"SELECT ?subject WHERE {{ ?subject a/<{RDFS.subClassOf}>* <{self.target}> }}",
+            use_default_graph_as_union=True)}
+        solutions = store.query(self.text, prefixes=self.prefixes, use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
         if "this" not in names:
             raise ValidationError(f"shape {self.shape}: its SHACL-SPARQL query must select $this")
@@ -280,30 +279,27 @@ class Validator:
             out.extend(ValidationResult(rg.source, found.get(rg.iri, ()), rg.iri) for rg in batch)
         return out
 
-    def check(self, store: ox.Store, reviews: Sequence[str],
-              default_graph: Sequence[str] | None = None) -> dict[str, tuple[ShapeResult, ...]]:
+    def check(self, store: ox.Store, reviews: Sequence[str]) -> dict[str, tuple[ShapeResult, ...]]:
         """Results per review graph IRI, for the review graphs `reviews` of `store`.
 
-        The shapes see `default_graph` (review and reference graphs; default: every graph of
-        the store) as one graph. No shape compares one review with another (see
+        The shapes see the union of the store's graphs (reviews and reference data). No shape compares one review with another (see
         shapes/dhr-shapes.ttl), so this gives the same verdicts as one review at a time; each
         result is given to the review graphs that describe its focus node, or else to those
         that point at it (a reference node such as a registered agency).
         """
-        graphs = [ox.NamedNode(g) for g in default_graph] if default_graph is not None else None
         clock = time.perf_counter()
         raw: list[tuple[str, Node, Node | None, Node | None, Node | None, str]] = []
         if self.checks is not None:
             for c in self.checks:
                 raw.extend((c.severity, _from_ox(focus), c.path, _from_ox(value) if value is not None else None,
-                            c.shape, c.message) for focus, value in c.run(store, graphs))
+                            c.shape, c.message) for focus, value in c.run(store))
             clock = self._tick("core shapes (compiled to SPARQL)", clock)
         else:
-            raw.extend(self._pyshacl(store, graphs))
+            raw.extend(self._pyshacl(store))
             clock = self._tick("core shapes (pySHACL)", clock)
         for constraint in self.sparql:
             raw.extend((constraint.severity, row["this"], row.get("path"), row.get("value"), constraint.shape,
-                        constraint.render(row)) for row in constraint.run(store, graphs))
+                        constraint.render(row)) for row in constraint.run(store))
         clock = self._tick("SHACL-SPARQL", clock)
 
         wanted = set(reviews)
@@ -317,13 +313,12 @@ class Validator:
         self._tick("results", clock)
         return {g: tuple(sorted(rs, key=_order)) for g, rs in per_review.items()}
 
-    def _pyshacl(self, store: ox.Store, graphs: list[ox.NamedNode] | None) -> Iterator[tuple]:
+    def _pyshacl(self, store: ox.Store) -> Iterator[tuple]:
         """The general engine, for shapes that coreshapes.py does not compile."""
         data = Graph(store=_BatchStore())
         convert = _FromOxCache()
-        for g in graphs if graphs is not None else [None]:
-            for q in store.quads_for_pattern(None, None, None, g):
-                data.store.add((convert(q.subject), convert(q.predicate), convert(q.object)), data)
+        for q in store.quads_for_pattern(None, None, None, None):
+            data.store.add((convert(q.subject), convert(q.predicate), convert(q.object)), data)
         _, report, _ = shacl_validate(data, shacl_graph=self.core, inference="none", advanced=False,
                                       inplace=True, allow_warnings=True, allow_infos=True)
         for node in report.subjects(RDF.type, SH.ValidationResult):

@@ -27,7 +27,7 @@ from dhr_graph.cli.links import group
 from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import Toolkit, find_pages
 from dhr_graph.queries import run_named
-from dhr_graph.rdf import review_graph
+from dhr_graph.rdf import lit, review_graph
 from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri, to_quads
 
 DATA = Path(__file__).parent / "data"
@@ -286,13 +286,13 @@ AWKWARD = 'He said "no" \\ twice\nthen left\r\n\tcafé — 日本 \\n (not a new
 
 def test_nquads_literals_round_trip_quotes_backslashes_newlines_and_non_ascii() -> None:
     """Links are written as N-Quads text: every literal must read back exactly as it was."""
-    lines = (f"<{BASE}s> <{DHR}evidence> {links.nq_literal(AWKWARD)} <{BASE}graph/links/x> .\n"
-             f"<{BASE}s> <{DHR}score> {links.nq_literal('0.125', 'http://www.w3.org/2001/XMLSchema#decimal')} "
+    lines = (f"<{BASE}s> <{DHR}evidence> {lit(AWKWARD)} <{BASE}graph/links/x> .\n"
+             f"<{BASE}s> <{DHR}score> {lit('0.125', 'http://www.w3.org/2001/XMLSchema#decimal')} "
              f"<{BASE}graph/links/x> .\n")
     parsed = list(ox.parse(lines.encode(), format=ox.RdfFormat.N_QUADS))
     assert parsed[0].object == ox.Literal(AWKWARD)
     assert parsed[1].object == ox.Literal("0.125", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))
-    assert links.nq_literal("plain words") == '"plain words"'
+    assert lit("plain words") == '"plain words"'
     with pytest.raises(ValueError):
         links.nq_iri(f"{BASE}review/a b>")
 
