@@ -5,7 +5,9 @@ real parser, agency resolver and theme classifier into an Oxigraph store (SHACL 
 left out: it is not what is being timed). Then, in the same run:
 
 - full: `links.recompute_all` on a copy of the store (read the corpus, build the indexes,
-  compute every link of every basis, write them);
+  compute every link of every basis, write them). The store is compacted first, as a store at
+  rest is: right after a bulk load RocksDB compacts in the background, which on 2 cores slows
+  everything else by a third or more (the build benchmark's link phase is that case);
 - incremental: one more review (from a second corpus drawn with another seed) is written into a
   copy of the linked store and `links.update` brings the links up to date;
 - baseline: the pairwise SPARQL join over shared agencies (one basis only), at the sizes where it
@@ -21,6 +23,7 @@ that is printed and written into benchmarks/README.md between the markers
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import platform
@@ -140,7 +143,9 @@ def main(argv: list[str] | None = None) -> None:
             store = ox.Store(str(base))
             store.bulk_extend(q for quads in graphs.values() for q in quads)
             store.flush()
-            del store
+            store.optimize()  # at rest, as a store is between commands: no compaction left to run
+            del store, graphs  # the corpus as Python objects would slow the timed runs' garbage collection
+            gc.collect()
             n_links = [0]
 
             def full() -> None:

@@ -23,7 +23,7 @@ from .iris import DEFAULT_INSTANCE_BASE, Minter
 from .parser import parse_page
 from .rdf import build_time, review_nquads
 from .records import EnrichedRecommendation, EnrichedReview, Review
-from .store import GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
+from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
 from .validation import ValidationResult, Validator
 
@@ -156,7 +156,7 @@ def _build(
     replaced: set[str] = set()  # graphs the live store already had
     sizes: dict[str, int] = {}
     try:
-        with gs.writing() as work:
+        with gs.writing() as work, BackgroundLoad(work) as loader:
             chunk: list[str] = []
             for page in (progress(pages) if progress else pages):
                 outcome = PageOutcome(path=str(page), status="error")
@@ -175,11 +175,13 @@ def _build(
                 if drop_graph(work, graph_iri):
                     replaced.add(graph_iri)
                 chunk.append(nquads)
-                if len(chunk) >= CHUNK:
-                    _load(work, chunk)
+                if len(chunk) >= CHUNK:  # written while the next chunk is parsed
+                    loader.put("".join(chunk))
+                    chunk.clear()
             if not candidates:
                 raise _Discard
-            _load(work, chunk)
+            loader.put("".join(chunk))
+            loader.wait()
             for path in tk.reference_files():
                 iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
                 drop_graph(work, iri)
@@ -224,14 +226,9 @@ def _review_rdf(page: Path, tk: Toolkit, strict: bool, generated_at: str,
     return graph_iri, nquads
 
 
-CHUNK = 250  # reviews per bulk load: keeps the loader's memory flat at no cost in speed
+CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing
 
 
 class _Discard(Exception):
     """Nothing is to land: the working copy is thrown away and the store stays as it was."""
 
-
-def _load(store: ox.Store, chunk: list[str]) -> None:
-    if chunk:
-        store.bulk_load("".join(chunk).encode(), ox.RdfFormat.N_QUADS)
-        chunk.clear()

@@ -15,6 +15,7 @@ import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -171,6 +172,43 @@ class GraphStore:
             work.bulk_extend(q for quads in graphs.values() for q in quads)
             if edit is not None:
                 edit(work)
+
+
+class BackgroundLoad:
+    """N-Quads text bulk-loaded into a working copy in a background thread, part by part.
+
+    Oxigraph's bulk loader parses and indexes in Rust without holding the GIL, so on two cores
+    the next part is computed in Python while the last one is written. At most `ahead` parts
+    wait to be written, which keeps memory flat when Python is the quicker side. Leaving the
+    block waits for every part; a part that failed raises then, unless the block itself raised
+    (the working copy is thrown away either way). A bulk load is not transactional: use it on a
+    working copy (`GraphStore.writing`), never on a live store."""
+
+    def __init__(self, store: ox.Store, *, lenient: bool = False, ahead: int = 2) -> None:
+        self.store, self.lenient, self.ahead = store, lenient, ahead
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: list[Future[None]] = []
+
+    def put(self, text: str) -> None:
+        if not text:
+            return
+        while len(self._pending) >= self.ahead:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(
+            self.store.bulk_load, text.encode(), ox.RdfFormat.N_QUADS, lenient=self.lenient))
+
+    def wait(self) -> None:
+        """Return once every part so far is in the store (raising if one failed)."""
+        while self._pending:
+            self._pending.pop(0).result()
+
+    def __enter__(self) -> BackgroundLoad:
+        return self
+
+    def __exit__(self, kind: object, error: object, tb: object) -> None:
+        self._pool.shutdown(wait=True)  # the store is not left while a part is being written
+        if error is None:
+            self.wait()
 
 
 def drop_graph(store: ox.Store, graph_iri: str) -> bool:

@@ -229,9 +229,14 @@ def test_neighbourhood_and_link_queries(linked: GraphStore) -> None:
     assert by_iri == rows
     assert run_named(linked, "review-neighbourhood", review='x" } ; DROP ALL ; #').rows == []
     listed = run_named(linked, "cross-review-links", review=Q22).values()
-    assert {(r["relation"], r["otherKey"], r["linkBasis"]) for r in listed} >= {
-        ("earlier", Q19, "shared-organisation"), ("later", L23, "shared-organisation"),
-        ("later", L23, "recurring-recommendation"), ("earlier", Q19, "same-partnership")}
+    assert {(r["earlierKey"], r["laterKey"], r["linkBasis"]) for r in listed} >= {
+        (Q19, Q22, "shared-organisation"), (Q22, L23, "shared-organisation"),
+        (Q22, L23, "recurring-recommendation"), (Q19, Q22, "same-partnership")}
+    assert all(Q22 in (r["earlierKey"], r["laterKey"]) for r in listed)
+    # the same links as the whole list holds for this review, each once
+    every = run_named(linked, "cross-review-links").values()
+    assert sorted(r["link"] for r in listed) == sorted(r["link"] for r in every if Q22 in (r["earlierKey"], r["laterKey"]))
+    assert len(every) == len({r["link"] for r in every}) == len(all_links(linked))
     strong = run_named(linked, "cross-review-links", basis="shared-organisation", min=0.2).values()
     assert all(r["linkBasis"] == "shared-organisation" and float(r["score"]) >= 0.2 for r in strong)
     assert len(strong) == 3  # each link once when no review is given

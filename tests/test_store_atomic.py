@@ -139,3 +139,22 @@ def test_export_is_complete_when_it_succeeds(tmp_path: Path, sample_store: Path)
     target = tmp_path / "dhr.nq"
     n = export.export_rdf(GraphStore(sample_store), target, "nq")
     assert n == len(list(ox.parse(path=str(target), format=ox.RdfFormat.N_QUADS)))
+
+
+def test_background_load_writes_every_part_and_reports_a_failed_one(tmp_path: Path) -> None:
+    from dhr_graph.store import BackgroundLoad
+
+    store = ox.Store(str(tmp_path / "work"))
+    parts = [f"<urn:s{i}> <urn:p> \"{i}\" <urn:g{i % 2}> .\n" for i in range(5)]
+    with BackgroundLoad(store, ahead=1) as loader:  # more parts than may wait: put() blocks, nothing lost
+        for part in parts:
+            loader.put(part)
+    assert len(store) == 5
+    with pytest.raises(SyntaxError):
+        with BackgroundLoad(store) as loader:
+            loader.put("<urn:s> <urn:p> broken .\n")
+    # an error in the block itself is the one that propagates; the loader only waits
+    with pytest.raises(KeyError):
+        with BackgroundLoad(store) as loader:
+            loader.put("<urn:s> <urn:p> broken .\n")
+            raise KeyError("from the block")
