@@ -45,6 +45,7 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
+REVIEW = "<a review of the corpus>"  # stands for a review key until one is picked
 ONE_REVIEW = "(one review)"  # the row label of a query timed with its optional review parameter given
 
 
@@ -77,8 +78,6 @@ def bench_params() -> dict[str, tuple[str, dict[str, str]]]:
             out[f"{name} {ONE_REVIEW}"] = (name, {**params, **{r: REVIEW for r in reviews}})
     return out
 
-
-REVIEW = "<a review of the corpus>"
 
 
 def review_key(keys: list[str]) -> str:
