@@ -4,10 +4,11 @@ The corpus comes from `generate_corpus.py` (deterministic, SYNTHETIC pages) and 
 real parser, agency resolver and theme classifier into an Oxigraph store (SHACL validation is
 left out: it is not what is being timed). Then, in the same run:
 
-- full: `links.recompute_all` on a copy of the store (read the corpus, build the indexes,
-  compute every link of every basis, write them). The store is compacted first, as a store at
-  rest is: right after a bulk load RocksDB compacts in the background, which on 2 cores slows
-  everything else by a third or more (the build benchmark's link phase is that case);
+- full: `links.recompute_all` on a fresh copy of the store (read the corpus, build the indexes,
+  compute every link of every basis, write them; making the copy is not timed). The store is
+  built in a child process and compacted, as a store at rest is: right after a bulk load
+  RocksDB compacts in the background, which on 2 cores slows everything else by a third or
+  more (the build benchmark's link phase is that case);
 - incremental: one more review (from a second corpus drawn with another seed) is written into a
   copy of the linked store and `links.update` brings the links up to date;
 - baseline: the pairwise SPARQL join over shared agencies (one basis only), at the sizes where it
@@ -23,7 +24,6 @@ that is printed and written into benchmarks/README.md between the markers
 from __future__ import annotations
 
 import argparse
-import gc
 import multiprocessing as mp
 import os
 import platform
@@ -32,11 +32,13 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
-from benchlib import median_time, write_section
+from benchlib import write_section
 from generate_corpus import SEED, generate
 
 from dhr_graph import links
@@ -47,6 +49,9 @@ from dhr_graph.pipeline import Toolkit
 from dhr_graph.rdf import review_graph
 from dhr_graph.store import _TermConverter, to_quads
 from dhr_graph.themes import ThemeScheme
+
+T = TypeVar("T")
+_SPAWN = mp.get_context("spawn")  # child processes start afresh: a fork would copy Oxigraph's threads' locks
 
 BASELINE = """
 PREFIX dhr: <https://w3id.org/dhr-graph/def/>
@@ -71,21 +76,39 @@ def review_quads(pages: list[Path], toolkit: Toolkit) -> dict[str, list[ox.Quad]
 
 
 
-def table(rows: list[tuple[int, int, float, float, tuple[float, int] | None, bool]], runs: int,
+def build_store(size: int, pages_dir: Path, path: Path) -> None:
+    """Generate the corpus and write its review graphs into a store at `path`, compacted as a
+    store at rest is. Run in a child process, so that the timed runs start in a process like
+    the one a `dhr-graph links compute` command starts in, not in one whose heap was churned by
+    a million and a half Python quads."""
+    toolkit = Toolkit(registry=Registry.load(), themes=ThemeScheme.load(), validator=None,  # type: ignore[arg-type]
+                      minter=Minter())
+    graphs = review_quads(generate(size, pages_dir, SEED), toolkit)
+    store = ox.Store(str(path))
+    store.bulk_extend(q for quads in graphs.values() for q in quads)
+    store.flush()
+    store.optimize()  # no compaction left to run
+
+
+def table(rows: list[tuple[int, int, list[float], float, tuple[float, int] | None, bool]], runs: int,
           timeout: float, peak_mib: float) -> str:
     """The results as Markdown: one row per corpus size."""
     lines = [
-        "| reviews | links | all links (s) | one review added (s) | pairwise SPARQL, shared agencies only (s) "
+        "| reviews | links | all links (s): median (range) | one review added (s) "
+        "| pairwise SPARQL, shared agencies only (s) "
         "| SPARQL / all links |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, n_links, t_full, t_incr, base, tried in rows:
+    for size, n_links, full_runs, t_incr, base, tried in rows:
+        t_full = statistics.median(full_runs)
         if base:
             shown, ratio = f"{base[0]:.2f} ({base[1]:,} pairs)", f"{base[0] / t_full:.1f}x"
         else:
             shown, ratio = (f"> {timeout:.0f} (stopped)" if tried else "not run"), "-"
-        lines.append(f"| {size:,} | {n_links:,} | {t_full:.2f} | {t_incr:.3f} | {shown} | {ratio} |")
-    lines += ["", f"Medians of {runs} runs (one review added: of {max(runs, 5)}); peak memory {peak_mib:.0f} MiB; "
+        lines.append(f"| {size:,} | {n_links:,} | {t_full:.2f} ({min(full_runs):.2f}–{max(full_runs):.2f}) "
+                     f"| {t_incr:.3f} | {shown} | {ratio} |")
+    lines += ["", f"Medians of {runs} runs (one review added: of {max(runs, 5)}); peak memory of the timing "
+              f"process {peak_mib:.0f} MiB; "
               f"{os.cpu_count()} CPUs, Python {platform.python_version()}, pyoxigraph {ox.__version__}. "
               "All links = `links.recompute_all` on a copy of an unlinked store (read, index, compute, "
               "write); one review added = `links.update` after writing one more review into a copy of the "
@@ -99,6 +122,22 @@ def copy_store(src: Path, dst: Path) -> ox.Store:
     return ox.Store(str(dst))
 
 
+def time_on_copies(src: Path, dst: Path, runs: int, timed: Callable[[ox.Store], T],
+                   prepare: Callable[[ox.Store], object] | None = None) -> tuple[list[float], T]:
+    """Seconds of `timed` on each of `runs` fresh copies of the store at `src` (the copy, and
+    `prepare` on it, are set-up and not timed), and the last result."""
+    times: list[float] = []
+    for _ in range(runs):
+        store = copy_store(src, dst)
+        if prepare is not None:
+            prepare(store)
+        start = time.perf_counter()
+        result = timed(store)
+        times.append(time.perf_counter() - start)
+        del store
+    return times, result
+
+
 def _baseline_child(path: str, queue: mp.Queue) -> None:
     store = ox.Store.read_only(path)
     t0 = time.perf_counter()
@@ -108,8 +147,8 @@ def _baseline_child(path: str, queue: mp.Queue) -> None:
 
 def baseline(path: Path, timeout: float) -> tuple[float, int] | None:
     """Seconds and pairs of the pairwise SPARQL join, or None when it did not finish in time."""
-    queue: mp.Queue = mp.Queue()
-    child = mp.Process(target=_baseline_child, args=(str(path), queue))
+    queue: mp.Queue = _SPAWN.Queue()
+    child = _SPAWN.Process(target=_baseline_child, args=(str(path), queue))
     child.start()
     child.join(timeout)
     if child.is_alive():
@@ -122,7 +161,7 @@ def baseline(path: Path, timeout: float) -> tuple[float, int] | None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 250, 500, 2000])
-    ap.add_argument("--baseline-sizes", type=int, nargs="+", default=[100, 250, 500])
+    ap.add_argument("--baseline-sizes", type=int, nargs="*", default=[100, 250, 500])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a baseline run is stopped")
     ap.add_argument("--no-readme", action="store_true", help="print the table only")
@@ -135,42 +174,32 @@ def main(argv: list[str] | None = None) -> None:
         extra_pages = generate(10, work / "extra", SEED + 1)
         rows = []
         for size in args.sizes:
-            pages = generate(size, work / f"corpus-{size}", SEED)
-            graphs = review_quads(pages, toolkit)
-            extra = {k: v for k, v in review_quads(extra_pages, toolkit).items() if k not in graphs}
-            extra_iri, extra_quads = next(iter(sorted(extra.items())))
             base = work / f"store-{size}"
-            store = ox.Store(str(base))
-            store.bulk_extend(q for quads in graphs.values() for q in quads)
-            store.flush()
-            store.optimize()  # at rest, as a store is between commands: no compaction left to run
-            del store, graphs  # the corpus as Python objects would slow the timed runs' garbage collection
-            gc.collect()
-            n_links = [0]
-
-            def full() -> None:
-                s = copy_store(base, work / "full")
-                n_links[0] = links.recompute_all(s)
-
-            t_full, _ = median_time(full, args.runs)
+            child = _SPAWN.Process(target=build_store, args=(size, work / f"corpus-{size}", base))
+            child.start()
+            child.join()
+            if child.exitcode:
+                raise SystemExit(f"building the {size}-review store failed (exit code {child.exitcode})")
+            built = ox.Store.read_only(str(base))
+            extra = {k: v for k, v in review_quads(extra_pages, toolkit).items()
+                     if not built.contains_named_graph(ox.NamedNode(k))}
+            del built
+            extra_iri, extra_quads = next(iter(sorted(extra.items())))
+            full_runs, n_links = time_on_copies(base, work / "full", args.runs, links.recompute_all)
+            t_full = statistics.median(full_runs)
             linked = work / f"linked-{size}"
             shutil.copytree(work / "full", linked)
             new_review = extra_iri.replace("/graph/review/", "/review/")
-            t_add = []
-            for _ in range(max(args.runs, 5)):
-                s = copy_store(linked, work / "incr")
-                s.extend(extra_quads)
-                t0 = time.perf_counter()
-                links.update(s, [new_review])
-                t_add.append(time.perf_counter() - t0)
-                del s
-            t_incr = statistics.median(t_add)
+            incr_runs, _ = time_on_copies(linked, work / "incr", max(args.runs, 5),
+                                          lambda s: links.update(s, [new_review]),
+                                          prepare=lambda s: s.extend(extra_quads))
+            t_incr = statistics.median(incr_runs)
             base_result = baseline(base, args.timeout) if size in args.baseline_sizes else None
-            rows.append((size, n_links[0], t_full, t_incr, base_result, size in args.baseline_sizes))
+            rows.append((size, n_links, full_runs, t_incr, base_result, size in args.baseline_sizes))
             shown = (f"{base_result[0]:.2f} s ({base_result[1]} pairs), ratio {base_result[0] / t_full:.1f}x"
                      if base_result else ("did not finish in %.0f s" % args.timeout if size in args.baseline_sizes
                                           else "not run"))
-            print(f"{size:5d} reviews: {n_links[0]:6d} links; all links {t_full:.2f} s; one more review "
+            print(f"{size:5d} reviews: {n_links:6d} links; all links {t_full:.2f} s; one more review "
                   f"{t_incr:.3f} s; pairwise SPARQL (shared agencies only) {shown}", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         text = table(rows, args.runs, args.timeout, peak)

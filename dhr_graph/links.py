@@ -25,12 +25,15 @@ with a few SELECTs serialised by Oxigraph, which is far quicker than walking qua
 and writes links as N-Quads text that Oxigraph parses and indexes in Rust (bulk loads into a
 working copy, in a background thread while the next basis is computed; one transaction for an
 update). At 2,000 reviews the write (some 590,000 quads into Oxigraph's six quad indexes, about
-4 s of one core) is the longest part, and the rest runs beside it.
+5 s of one core) is the larger half of the work: it starts with the quickest basis, runs beside
+the computing, and takes both cores once the computing is done.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import gc
 import json
 import re
 import unicodedata
@@ -366,11 +369,6 @@ def _iri_rows(store: ox.Store, query: str) -> list[str]:
     return _IRI_ROW.findall(_tsv_text(store, query))
 
 
-def _iri_pairs(store: ox.Store, query: str) -> list[tuple[str, str]]:
-    """(IRI, IRI) rows of a two-column SELECT, by one regex scan (rows with other terms are left out)."""
-    return _IRI_PAIR_ROW.findall(_tsv_text(store, query))
-
-
 def _iri_texts(tsv: str) -> list[tuple[str, str]]:
     """(IRI, literal's lexical value) rows of a two-column SELECT's TSV, by one regex scan."""
     return [(iri, _tsv_value(f'"{v}"') if "\\" in v else v) for iri, v in _IRI_TEXT_ROW.findall(tsv)]
@@ -402,24 +400,26 @@ class Corpus:
         """Read reviews, their addressees, themes and recommendation texts: the whole store with
         a few SELECTs serialised by Oxigraph, or (`only`) a few reviews with index look-ups.
 
-        Reading the whole store, the texts (the largest result) are serialised in a background
-        thread, which Oxigraph runs without the GIL; with `defer_texts` they are tokenised only
+        Reading the whole store, the SELECTs run in two background threads (Oxigraph evaluates
+        and serialises them without the GIL); with `defer_texts` the texts are tokenised only
         when first needed (`ensure_texts`), so the links of the other bases can be computed and
         written first."""
         infos: dict[str, ReviewInfo] = {}
         texts: Callable[[], list[tuple[str, str]]]
         if only is None:
-            pool = ThreadPoolExecutor(max_workers=1)
-            texts_job = pool.submit(_tsv_text, store, _pairs_query(_DHR + "text"))
+            pool = ThreadPoolExecutor(max_workers=2)
+            themes_job, generic_job, addressed_job, texts_job = (pool.submit(_tsv_text, store, q) for q in (
+                _pairs_query(_DHR + "hasTheme"),
+                f'SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }} }}',
+                _pairs_query(_DHR + "addressedTo"), _pairs_query(_DHR + "text")))
             pool.shutdown(wait=False)
             for r, issued, csp in _tsv(store, f"""SELECT ?r ?i ?p WHERE {{ ?r a <{_DHR}Review> .
                     OPTIONAL {{ ?r <{_DCT}issued> ?i }} OPTIONAL {{ ?r <{_DHR}partnership> ?p }} }}"""):
                 infos[r] = ReviewInfo(r, issued, csp or None)
             groups = set(_iri_rows(store, _pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>")))
-            generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _iri_pairs(
-                store, f'SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{_DHR}resolutionMethod> "generic" ; <{_DHR}addressee> ?o }} }}')}
-            addressed = _iri_pairs(store, _pairs_query(_DHR + "addressedTo"))
-            themes = _iri_pairs(store, _pairs_query(_DHR + "hasTheme"))
+            generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in _IRI_PAIR_ROW.findall(generic_job.result())}
+            addressed = _IRI_PAIR_ROW.findall(addressed_job.result())
+            themes = _IRI_PAIR_ROW.findall(themes_job.result())
 
             def texts() -> list[tuple[str, str]]:
                 return _iri_texts(texts_job.result())
@@ -580,9 +580,11 @@ def _back_links(m: _Matrix, rows: np.ndarray, k: int | None) -> tuple[np.ndarray
                 ok &= masked >= kth[:, None]
             ri, c = np.nonzero(ok)
             r, s = chunk[ri], prod_d[ri, c]
-        else:
-            prod = (m.rows[chunk] @ m.t).tocoo()
-            r, c, s = chunk[prod.row], prod.col.astype(np.int64), prod.data
+        else:  # rows are in time order, so only the rows up to the chunk's last can be earlier
+            prod = sparse.csr_matrix(m.rows[chunk] @ m.rows[:int(chunk.max()) + 1].T)
+            hit = np.flatnonzero(prod.data >= m.row_min[chunk].min() - 1e-9)  # most pairs score low
+            r = chunk[np.searchsorted(prod.indptr, hit, side="right") - 1]
+            c, s = prod.indices[hit].astype(np.int64), prod.data[hit]
             keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
             r, c, s = r[keep], c[keep], s[keep]
         c, s = c.astype(np.int64), np.round(s, 9)  # chunks may differ in the last bits
@@ -732,17 +734,15 @@ class Linker:
         pos = np.asarray(sorted(set(range(len(reviews))) if positions is None else set(positions)),
                          dtype=np.int64)
         cfg = self.settings.bases
+        yield self._partnership_links(pos)  # the quickest first: the writing starts soonest
         for name, m, names in ((ORGANISATION, self.org, self.org_names), (THEME, self.theme, self.theme_names)):
-            out: list[Link] = []
             r, c, s = _back_links(m, pos, cfg[name].max_links)
-            shares = cfg[name].max_shares
-            for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(m, r, c)):
-                # ties are broken by name, not by column order, so the same input gives the same evidence
-                ranked = sorted(shared, key=lambda x: (-round(x[0], 9), names[int(m.cols[x[1]])]))
-                tokens = sorted({names[int(m.cols[f])].split(" ", 1)[0] for _, f in ranked[:shares]})
-                out.append(Link(name, reviews[a].iri, reviews[b].iri, score, tuple(tokens)))
-            yield out
-        yield self._partnership_links(pos)
+            col_names = [names[int(f)] for f in m.cols]
+            # ties are broken by name, not by column order, so the same input gives the same evidence
+            shared = _shared(m, r, c, _ranks(col_names), cfg[name].max_shares)
+            yield [Link(name, reviews[a].iri, reviews[b].iri, score,
+                        tuple(sorted({col_names[f].split(" ", 1)[0] for f in cols})))
+                   for a, b, score, cols in zip(r.tolist(), c.tolist(), s.tolist(), shared)]
         recs = self.recs
         rows = np.asarray([i for p in pos.tolist() for i in recs.of_review.get(p, [])], dtype=np.int64)
         for start in range(0, max(len(rows), 1), _TEXT_PART):  # parts, so one is written while the next is computed
@@ -750,8 +750,8 @@ class Linker:
             r, c, s = _back_links(recs.text, part, cfg[RECURRING].max_links)
             self._ensure_words(set(r.tolist()) | set(c.tolist()))
             yield [Link(RECURRING, reviews[recs.review[a]].iri, reviews[recs.review[b]].iri, score,
-                        later_rec=recs.iris[a], earlier_rec=recs.iris[b], evidence=self._shared_words(shared))
-                   for a, b, score, shared in zip(r.tolist(), c.tolist(), s.tolist(), _shared(recs.text, r, c))]
+                        later_rec=recs.iris[a], earlier_rec=recs.iris[b], evidence=words)
+                   for a, b, score, words in zip(r.tolist(), c.tolist(), s.tolist(), self._shared_words(r, c))]
 
     def _partnership_links(self, pos: np.ndarray) -> list[Link]:
         reviews, cfg = self.corpus.reviews, self.settings.bases
@@ -777,15 +777,18 @@ class Linker:
         self.tok.rows([self.settings.repeat_statement(q.object.value)[1] for i in missing
                        for q in self.store.quads_for_pattern(ox.NamedNode(self.recs.iris[i]), text, None)])
 
-    def _shared_words(self, shared: list[tuple[float, int]], top: int = 6) -> str:
-        """The words both recommendations weigh most, so a reader sees why they match (or, when
-        only word pairs are rare enough to weigh, those pairs)."""
-        stems, cols = self.tok.stems, self.recs.text.cols
-        both = sorted(((w, stems[int(cols[c])]) for w, c in shared if int(cols[c]) in stems), reverse=True)
-        if not both:  # only word pairs are rare enough to weigh: show those
-            pairs = ((w, self.tok.pair(int(cols[c]))) for w, c in shared)
-            both = sorted(((w, p) for w, p in pairs if p), reverse=True)
-        return ", ".join(word for _, word in both[:top])
+    def _shared_words(self, r: np.ndarray, c: np.ndarray, top: int = 6) -> list[str]:
+        """For each pair of recommendations, the words both weigh most, so a reader sees why they
+        match (or, when only word pairs are rare enough to weigh, those pairs)."""
+        stems = self.tok.stems
+        ids = [int(f) for f in self.recs.text.cols]
+        is_word = [f in stems for f in ids]
+        shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
+        out = []
+        for found in _shared(self.recs.text, r, c, -_ranks(shown), None):  # equal weights: by words, z to a
+            best = [shown[f] for f in found if is_word[f]] or [shown[f] for f in found if shown[f]]
+            out.append(", ".join(best[:top]))
+        return out
 
     def statements_of(self, positions: Iterable[int]) -> list[tuple[str, str]]:
         """(recommendation IRI, words saying it repeats an earlier one) for these reviews."""
@@ -794,16 +797,27 @@ class Linker:
         return [(recs.iris[i], s) for i, s in sorted(recs.statements.items()) if int(recs.review[i]) in wanted]
 
 
-def _shared(m: _Matrix, r: np.ndarray, c: np.ndarray) -> list[list[tuple[float, int]]]:
-    """For each pair of rows (r[i], c[i]): (weight product, column) of the features both have,
-    strongest first; one elementwise product for all pairs."""
+def _ranks(values: Sequence[str]) -> np.ndarray:
+    """Each value's place in the sorted values (for ties broken by name)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+def _shared(m: _Matrix, r: np.ndarray, c: np.ndarray, tie: np.ndarray, top: int | None) -> list[list[int]]:
+    """For each pair of rows (r[i], c[i]), the columns of the features both have, by weight
+    product (rounded, so ties do not depend on summation order), then by `tie` of the column,
+    at most `top`. One elementwise product and one sort for all pairs."""
     if not len(r):
         return []
     both = m.rows[r].multiply(m.rows[c]).tocsr()
     both.eliminate_zeros()
-    ip, ix, dt = both.indptr.tolist(), both.indices.tolist(), both.data.tolist()
-    return [sorted(zip(dt[ip[i]:ip[i + 1]], ix[ip[i]:ip[i + 1]]), key=lambda x: (-x[0], x[1]))
-            for i in range(len(r))]
+    pair = np.repeat(np.arange(len(r)), np.diff(both.indptr))
+    weight = np.round(both.data, 9)
+    order = np.lexsort((tie[both.indices], -weight, pair))
+    cols, bounds = both.indices[order].tolist(), both.indptr.tolist()
+    return [cols[lo:hi if top is None else min(hi, lo + top)] for lo, hi in zip(bounds, bounds[1:])]
 
 
 def _partnership_score(earlier: str, later: str) -> float:
@@ -913,8 +927,7 @@ class _Loader:
 
     A large write (a working copy, as in `GraphStore.replace`, or a first build) goes through
     `store.BackgroundLoad`, one bulk load per part: on two cores the links are computed while
-    the earlier parts are written (2,000 reviews: 9.6 s -> 5.4 s, the write now being the longer
-    of the two). It runs leniently (no second check of IRIs and literals): the text is ours,
+    the earlier parts are written. It runs leniently (no second check of IRIs and literals): the text is ours,
     its IRIs checked by `nq_iri` and its literals escaped by `rdf.lit`. A small write (an
     update) is one transaction at the end, so the store never holds half of it."""
 
@@ -964,11 +977,27 @@ def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     settings = settings or Settings.load()
     for g in _link_graphs(store):
         store.remove_graph(g)
-    tok = _Tokeniser()
-    corpus = Corpus.read(store, settings, tokeniser=tok, defer_texts=True)
-    with _Loader(store, bulk=True) as loader:
-        return _write_links(loader, _Writer(settings), Linker(corpus, settings, store, tok),
-                            range(len(corpus.reviews)))
+    with _cycle_collection_paused():
+        tok = _Tokeniser()
+        corpus = Corpus.read(store, settings, tokeniser=tok, defer_texts=True)
+        with _Loader(store, bulk=True) as loader:
+            return _write_links(loader, _Writer(settings), Linker(corpus, settings, store, tok),
+                                range(len(corpus.reviews)))
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Linking a national corpus makes about a million small containers (links, rows, texts),
+    none in a reference cycle, so reference counting frees them all; left on, Python's cycle
+    collector would also walk every object of the process a dozen times on the way (0.15 s
+    at 2,000 reviews in a bare process, more in one that holds other data)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings | None = None) -> set[str]:

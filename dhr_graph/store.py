@@ -14,7 +14,10 @@ import contextlib
 import fcntl
 import os
 import shutil
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -175,40 +178,67 @@ class GraphStore:
 
 
 class BackgroundLoad:
-    """N-Quads text bulk-loaded into a working copy in a background thread, part by part.
+    """N-Quads text bulk-loaded into a working copy in background threads, part by part.
 
-    Oxigraph's bulk loader parses and indexes in Rust without holding the GIL, so on two cores
-    the next part is computed in Python while the last one is written. At most `ahead` parts
-    wait to be written, which keeps memory flat when Python is the quicker side. Leaving the
-    block waits for every part; a part that failed raises then, unless the block itself raised
-    (the working copy is thrown away either way). A bulk load is not transactional: use it on a
-    working copy (`GraphStore.writing`), never on a live store."""
+    Oxigraph's bulk loader parses and indexes in Rust without holding the GIL, on one core
+    per call, so on two cores the next part is computed in Python while the last one is written.
+    While the caller is still producing parts, one part is written at a time (a second would
+    only take the core the caller computes on); once it waits (`wait`, or leaving the block),
+    the parts still queued are written `workers` at a time. At most `ahead` parts wait to be
+    written, which keeps memory flat when Python is the quicker side. Leaving the block waits
+    for every part; a part that failed raises then, unless the block itself raised (the working
+    copy is thrown away either way). A bulk load is not transactional: use it on a working copy
+    (`GraphStore.writing`), never on a live store."""
 
-    def __init__(self, store: ox.Store, *, lenient: bool = False, ahead: int = 2) -> None:
-        self.store, self.lenient, self.ahead = store, lenient, ahead
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._pending: list[Future[None]] = []
+    def __init__(self, store: ox.Store, *, lenient: bool = False, ahead: int = 2, workers: int = 2) -> None:
+        self.store, self.lenient, self.ahead, self.workers = store, lenient, ahead, workers
+        self._pool = ThreadPoolExecutor(max_workers=workers)
+        self._slots = threading.Semaphore(1)  # loads running at once; raised while the caller waits
+        self._queue: deque[bytes] = deque()  # parts not yet being written, oldest first
+        self._pending: list[Future[None]] = []  # one per part not yet known to be written
+
+    def _load_next(self) -> None:
+        with self._slots:  # the part is taken once a slot is free, so parts go in in order
+            data = self._queue.popleft()
+            self.store.bulk_load(data, ox.RdfFormat.N_QUADS, lenient=self.lenient)
+
+    def _settle(self, most: int) -> None:
+        """Wait until at most `most` parts are unwritten, raising the error of a failed one."""
+        while True:
+            for f in [f for f in self._pending if f.done()]:
+                self._pending.remove(f)
+                f.result()
+            if len(self._pending) <= most:
+                return
+            futures.wait(self._pending, return_when=futures.FIRST_COMPLETED)
 
     def put(self, text: str) -> None:
         if not text:
             return
-        while len(self._pending) >= self.ahead:
-            self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(
-            self.store.bulk_load, text.encode(), ox.RdfFormat.N_QUADS, lenient=self.lenient))
+        self._settle(self.ahead - 1)
+        self._queue.append(text.encode())
+        self._pending.append(self._pool.submit(self._load_next))
 
     def wait(self) -> None:
         """Return once every part so far is in the store (raising if one failed)."""
-        while self._pending:
-            self._pending.pop(0).result()
+        extra = self.workers - 1  # the caller computes nothing meanwhile: every worker may write
+        if extra:
+            self._slots.release(extra)
+        try:
+            self._settle(0)
+        finally:
+            for _ in range(extra):
+                self._slots.acquire()
 
     def __enter__(self) -> BackgroundLoad:
         return self
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
-        self._pool.shutdown(wait=True)  # the store is not left while a part is being written
-        if error is None:
-            self.wait()
+        try:
+            if error is None:
+                self.wait()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # never leaves a part being written
 
 
 def drop_graph(store: ox.Store, graph_iri: str) -> bool:

@@ -146,7 +146,7 @@ def test_background_load_writes_every_part_and_reports_a_failed_one(tmp_path: Pa
 
     store = ox.Store(str(tmp_path / "work"))
     parts = [f"<urn:s{i}> <urn:p> \"{i}\" <urn:g{i % 2}> .\n" for i in range(5)]
-    with BackgroundLoad(store, ahead=1) as loader:  # more parts than may wait: put() blocks, nothing lost
+    with BackgroundLoad(store, ahead=1, workers=1) as loader:  # more parts than may wait: put() blocks
         for part in parts:
             loader.put(part)
     assert len(store) == 5
@@ -158,3 +158,42 @@ def test_background_load_writes_every_part_and_reports_a_failed_one(tmp_path: Pa
         with BackgroundLoad(store) as loader:
             loader.put("<urn:s> <urn:p> broken .\n")
             raise KeyError("from the block")
+
+
+def test_background_load_writes_one_part_at_a_time_until_the_caller_waits() -> None:
+    """While the caller still computes, a second load would only take its core; once it waits,
+    the queued parts are written side by side, oldest first."""
+    import threading
+    import time
+
+    from dhr_graph.store import BackgroundLoad
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.running = self.most = 0
+            self.order: list[bytes] = []
+            self.lock = threading.Lock()
+
+        def bulk_load(self, data: bytes, *args: object, **kwargs: object) -> None:
+            with self.lock:
+                self.running += 1
+                self.most = max(self.most, self.running)
+                self.order.append(data)
+            time.sleep(0.05)
+            with self.lock:
+                self.running -= 1
+
+    producing = Recorder()
+    with BackgroundLoad(producing, ahead=4) as loader:  # type: ignore[arg-type]
+        for i in range(4):
+            loader.put(f"part {i}")
+        time.sleep(0.3)  # all four written while the caller is still in the block
+        assert producing.most == 1
+        assert producing.order == [f"part {i}".encode() for i in range(4)]
+
+    waiting = Recorder()
+    with BackgroundLoad(waiting, ahead=4) as loader:  # type: ignore[arg-type]
+        for i in range(4):
+            loader.put(f"part {i}")
+    assert waiting.most == 2 and len(waiting.order) == 4
+    assert waiting.order[0] == b"part 0"
