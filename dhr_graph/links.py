@@ -500,7 +500,8 @@ def _review_of(rec_iri: str) -> str:
 
 @dataclass
 class _Matrix:
-    """L2-normalised TF-IDF rows; `pos` is each row's review position (its time order)."""
+    """L2-normalised TF-IDF rows, in time order: `pos` is each row's review position, never
+    smaller than the row before's (`_back_links` relies on it)."""
 
     rows: sparse.csr_matrix
     cols: np.ndarray  # feature of each column
