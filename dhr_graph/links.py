@@ -786,7 +786,7 @@ class Linker:
         is_word = [f in stems for f in ids]
         shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
         out = []
-        for found in _shared(self.recs.text, r, c, -_ranks(shown), None):  # equal weights: by words, z to a
+        for found in _shared(self.recs.text, r, c, -_ranks(shown), None):  # equal weights: z before a, as ever
             best = [shown[f] for f in found if is_word[f]] or [shown[f] for f in found if shown[f]]
             out.append(", ".join(best[:top]))
         return out
@@ -928,9 +928,9 @@ class _Loader:
 
     A large write (a working copy, as in `GraphStore.replace`, or a first build) goes through
     `store.BackgroundLoad`, one bulk load per part: on two cores the links are computed while
-    the earlier parts are written. It runs leniently (no second check of IRIs and literals): the text is ours,
-    its IRIs checked by `nq_iri` and its literals escaped by `rdf.lit`. A small write (an
-    update) is one transaction at the end, so the store never holds half of it."""
+    the earlier parts are written. It runs leniently (no second check of IRIs and literals): the
+    text is ours, its IRIs checked by `nq_iri` and its literals escaped by `rdf.lit`. A small
+    write (an update) is one transaction at the end, so the store never holds half of it."""
 
     def __init__(self, store: ox.Store, bulk: bool) -> None:
         self.store = store
