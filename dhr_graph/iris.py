@@ -55,6 +55,14 @@ def number_slug(number: str) -> str:
     return out or slug(number)
 
 
+_REC = "/rec/"  # between a review's IRI and a recommendation's number
+
+
+def review_of_recommendation(rec_iri: str) -> str:
+    """The review IRI of a recommendation IRI (`Minter.recommendation`), whatever the base."""
+    return rec_iri.split(_REC, 1)[0]
+
+
 class Minter:
     """Mints the IRIs of instance data under one base IRI."""
 
@@ -78,7 +86,7 @@ class Minter:
         return f"{self.base}graph/review/{key}"
 
     def recommendation(self, key: str, number: str) -> str:
-        return f"{self.base}review/{key}/rec/{number_slug(number)}"
+        return f"{self.base}review/{key}{_REC}{number_slug(number)}"
 
     def addressing(self, rec_iri: str, position: int) -> str:
         return f"{rec_iri}/addressee/{position}"

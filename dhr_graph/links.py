@@ -50,6 +50,7 @@ import pyoxigraph as ox
 from scipy import sparse
 
 from . import resources
+from .iris import review_of_recommendation
 from .rdf import lit
 from .store import BackgroundLoad
 
@@ -450,13 +451,13 @@ class Corpus:
             def texts() -> list[tuple[str, str]]:
                 return texts_l
         for rec, body in addressed:
-            review = infos.get(_review_of(rec))
+            review = infos.get(review_of_recommendation(rec))
             if review is None or body in groups:
                 continue
             # "the Police" only means one body within one area
             review.bodies.add(f"{body} {review.partnership}" if (rec, body) in generic else body)
         for rec, theme in themes:
-            review = infos.get(_review_of(rec))
+            review = infos.get(review_of_recommendation(rec))
             if review is not None:
                 review.themes[theme] += 1
         corpus = cls(list(infos.values()))
@@ -473,7 +474,7 @@ class Corpus:
         self._texts = None
         by_review: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for rec, text in sorted(read()):
-            by_review[_review_of(rec)].append((rec, text))
+            by_review[review_of_recommendation(rec)].append((rec, text))
         all_texts: list[str] = []
         for review in self.reviews:
             review.texts = []
@@ -489,11 +490,6 @@ class Corpus:
             lo, hi = indptr[at], indptr[at + n]
             review.text_rows = (ids[lo:hi], counts[lo:hi], np.diff(indptr[at:at + n + 1]))
             at += n
-
-
-def _review_of(rec_iri: str) -> str:
-    """The review of a recommendation IRI (Minter.recommendation: `{review}/rec/{n}`)."""
-    return rec_iri.split("/rec/", 1)[0]
 
 
 # ---------------------------------------------------------------- sparse TF-IDF and back-links
@@ -956,7 +952,7 @@ class _Loader:
 
 def _statement_graph(rec_iri: str) -> str:
     """The links graph of the review a recommendation IRI `{base}review/{key}/rec/{n}` belongs to."""
-    return links_graph_iri(_review_of(rec_iri))
+    return links_graph_iri(review_of_recommendation(rec_iri))
 
 
 def _link_graphs(store: ox.Store) -> list[ox.NamedNode]:

@@ -340,3 +340,12 @@ def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:
     for i, (ip, ids_i, counts_i, _) in enumerate(apart):
         lo, hi = indptr[i], indptr[i + 1]
         assert list(ids[lo:hi]) == list(ids_i) and list(counts[lo:hi]) == list(counts_i), texts[i]
+
+
+def test_the_review_of_a_recommendation_is_read_back_from_its_iri() -> None:
+    from dhr_graph.iris import Minter, review_of_recommendation
+
+    for base in ("https://w3id.org/dhr-graph/id/", "http://example.org/dhr#"):
+        minter = Minter(base)
+        assert review_of_recommendation(minter.recommendation("hull-2012-01-d2010", "9.1 a")) == \
+            minter.review("hull-2012-01-d2010")
