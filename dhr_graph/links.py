@@ -919,35 +919,23 @@ class _Writer:
                        f"{self.iri(_statement_graph(rec))} .\n" for rec, words in statements)
 
 
-class _Loader:
-    """Takes N-Quads text as it is produced and writes it into the store.
+@contextlib.contextmanager
+def _loader(store: ox.Store, bulk: bool) -> Iterator[Callable[[str], None]]:
+    """A `put` that takes N-Quads text as it is produced and writes it into the store.
 
     A large write (a working copy, as in `GraphStore.replace`, or a first build) goes through
     `store.BackgroundLoad`, one bulk load per part: on two cores the links are computed while
     the earlier parts are written. It runs leniently (no second check of IRIs and literals): the
     text is ours, its IRIs checked by `nq_iri` and its literals escaped by `rdf.lit`. A small
     write (an update) is one transaction at the end, so the store never holds half of it."""
-
-    def __init__(self, store: ox.Store, bulk: bool) -> None:
-        self.store = store
-        self._parts: list[str] = []
-        self._bulk = BackgroundLoad(store, lenient=True, ahead=len(BASES)) if bulk else None
-
-    def put(self, text: str) -> None:
-        if self._bulk is not None:
-            self._bulk.put(text)
-        elif text:
-            self._parts.append(text)
-
-    def __enter__(self) -> _Loader:
-        return self
-
-    def __exit__(self, kind: object, error: object, tb: object) -> None:
-        if self._bulk is not None:
-            self._bulk.__exit__(kind, error, tb)
-        elif error is None and self._parts:
-            self.store.load("".join(self._parts).encode(), ox.RdfFormat.N_QUADS)
-        self._parts.clear()
+    if bulk:
+        with BackgroundLoad(store, lenient=True, ahead=len(BASES)) as background:
+            yield background.put
+        return
+    parts: list[str] = []
+    yield parts.append
+    if any(parts):
+        store.load("".join(parts).encode(), ox.RdfFormat.N_QUADS)
 
 
 def _statement_graph(rec_iri: str) -> str:
@@ -977,8 +965,8 @@ def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     with _cycle_collection_paused():
         tok = _Tokeniser()
         corpus = Corpus.read(store, settings, tokeniser=tok, defer_texts=True)
-        with _Loader(store, bulk=True) as loader:
-            return _write_links(loader, _Writer(settings), Linker(corpus, settings, store, tok),
+        with _loader(store, bulk=True) as put:
+            return _write_links(put, _Writer(settings), Linker(corpus, settings, store, tok),
                                 range(len(corpus.reviews)))
 
 
@@ -1031,24 +1019,24 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
         if store.contains_named_graph(g):
             store.remove_graph(g)
     positions = sorted(index[r] for r in dirty if r in index)
-    with _Loader(store, bulk=len(positions) >= _BULK_REVIEWS) as loader:
-        _write_links(loader, _Writer(settings), linker, positions)
+    with _loader(store, bulk=len(positions) >= _BULK_REVIEWS) as put:
+        _write_links(put, _Writer(settings), linker, positions)
     return dirty
 
 
 _BULK_REVIEWS = 250  # from this many links graphs (some 7,000 links) on, writes go through the bulk loader
 
 
-def _write_links(loader: _Loader, writer: _Writer, linker: Linker, positions: Sequence[int]) -> int:
-    """Compute the links of these reviews, basis by basis, and hand them to the loader as text
+def _write_links(put: Callable[[str], None], writer: _Writer, linker: Linker, positions: Sequence[int]) -> int:
+    """Compute the links of these reviews, basis by basis, and hand them to `put` as text
     (a basis' `Link` objects are dropped once written), then their repeat statements and link
     features (known once the texts are tokenised); returns the number of links."""
     n = 0
     for part in linker.links_by_basis(positions):
-        loader.put(writer.links(part))
+        put(writer.links(part))
         n += len(part)
-    loader.put(writer.statements(linker.statements_of(positions)))
-    loader.put(writer.records(linker.corpus.reviews[p] for p in positions))
+    put(writer.statements(linker.statements_of(positions)))
+    put(writer.records(linker.corpus.reviews[p] for p in positions))
     return n
 
 

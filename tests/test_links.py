@@ -313,9 +313,9 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
                         shares=(f"{BASE}agency/fernhollow/police",))
     writer = links._Writer(settings)
     store = ox.Store()
-    with links._Loader(store, bulk=bulk) as loader:
-        loader.put(writer.links([link, shared]))
-        loader.put(writer.statements([(f"{review(F21)}/rec/1", AWKWARD)]))
+    with links._loader(store, bulk=bulk) as put:
+        put(writer.links([link, shared]))
+        put(writer.statements([(f"{review(F21)}/rec/1", AWKWARD)]))
     node = ox.NamedNode(links.link_iri(link))
     graph = ox.NamedNode(links.links_graph_iri(review(F21)))
     assert [q.object for q in store.quads_for_pattern(node, ox.NamedNode(DHR + "evidence"), None, graph)] == [
