@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/dhr-graph
-STORE  ?= out/dhr-store
+STORE  ?= dhr-store
 OUT    ?= out
 
 .PHONY: demo test install install-dev docs bench clean
@@ -18,9 +18,10 @@ install: $(PY)
 install-dev: $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 
-## demo: build the graph from the bundled sample page, run the headline queries, write exports to ./out/
+## demo: build the graph from the bundled sample page into ./dhr-store (the CLI's default store; a rebuild
+## replaces the page's graph, and nothing else in an existing store is touched), run the headline queries,
+## write exports to ./out/
 demo: install
-	rm -rf $(STORE)
 	$(CLI) build --store $(STORE)
 	@echo; echo "== store contents"; $(CLI) stats --store $(STORE)
 	@echo; echo "== shared-agencies: agencies addressed by two or more recommendations"
@@ -57,4 +58,4 @@ bench: install-dev
 	$(PY) benchmarks/bench_build_query.py --sizes 100 500 2000 --runs 3
 
 clean:
-	rm -rf $(VENV) out dhr-store build dist .pytest_cache
+	rm -rf $(VENV) out build dist .pytest_cache   # never ./dhr-store: it may hold more than the demo

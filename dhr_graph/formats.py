@@ -14,13 +14,13 @@ from .queries import QueryResult
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 
 
-def _short(value: str | None, width: int) -> str:
+def _short(value: str | None, width: int | None) -> str:
     text = "" if value is None else " ".join(value.split())  # one line per row, whatever the value
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def as_table(result: QueryResult, max_width: int = 60) -> str:
-    """Aligned columns for a terminal; long cells are cut (use csv/json for full values)."""
+def as_table(result: QueryResult, max_width: int | None = 60) -> str:
+    """Aligned columns for a terminal; cells longer than `max_width` are cut (None: never)."""
     if result.boolean is not None:
         return "true" if result.boolean else "false"
     rows = [[_short(r[v], max_width) for v in result.variables] for r in result.values()]
@@ -97,9 +97,10 @@ def as_json(result: QueryResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def render(result: QueryResult, fmt: str) -> str:
+def render(result: QueryResult, fmt: str, wide: bool = False) -> str:
+    """`result` in format `fmt`; `wide` keeps table cells whole."""
     if fmt == "table":
-        return as_table(result) + "\n"
+        return as_table(result, None if wide else 60) + "\n"
     if fmt == "csv":
         return as_delimited(result, ",")
     if fmt == "tsv":

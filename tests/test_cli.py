@@ -126,3 +126,22 @@ def test_query_errors_exit_2_with_one_line(cli, sample_store, tmp_path):
 def test_version(cli):
     result = cli("--version")
     assert result.exit_code == 0 and "dhr-graph" in result.stdout
+
+
+def test_stats_rows_in_a_fixed_order_and_any_format(cli, sample_store) -> None:
+    table = cli("stats", "--store", sample_store)
+    assert table.exit_code == 0
+    whats = [line.split("  ")[0].strip() for line in table.stdout.splitlines()[2:-1]]
+    assert whats == ["reviews", "recommendations", "agencies addressed", "groups addressed", "themes used",
+                     "partnerships", "named graphs", "quads (triples x graphs)"]
+    rows = list(csv.DictReader(io.StringIO(cli("stats", "--store", sample_store, "--format", "csv").stdout)))
+    counts = {r["what"]: int(r["count"]) for r in rows}
+    assert counts["reviews"] == 1 and counts["recommendations"] == 18
+    assert counts["quads (triples x graphs)"] > counts["recommendations"]
+
+
+def test_wide_tables_keep_whole_cells(cli, sample_store) -> None:
+    args = ("query", "agency-recommendations", "--store", sample_store, "--param", "agency=Home Office")
+    cut, whole = cli(*args).stdout, cli(*args, "--wide").stdout
+    assert "…" in cut and "…" not in whole
+    assert max(map(len, whole.splitlines())) > max(map(len, cut.splitlines()))

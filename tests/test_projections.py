@@ -200,3 +200,18 @@ def test_cli_writes_each_projection(store, tmp_path: Path) -> None:
     result = runner.invoke(command, ["--store", str(store.path), "--format", "html", "-o", str(page)])
     assert result.exit_code == 0 and f"{AGENCIES} agencies" in result.output
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_reviews_with_one_title_get_distinct_labels(tmp_path: Path, toolkit) -> None:
+    """Every Fernhollow review is titled "Fernhollow review": the panel and node labels must tell them apart."""
+    from dhr_graph.pipeline import build
+
+    pages = Path(__file__).resolve().parent / "data" / "links"
+    report = build([pages], tmp_path / "store", toolkit=toolkit)
+    assert report.committed and not report.failed
+    from dhr_graph.store import GraphStore
+
+    g = project(GraphStore(tmp_path / "store"), "review-agency")
+    labels = [d["label"] for _, d in g.nodes(data=True) if d.get("kind") == "review"]
+    assert len(labels) == 5 and len(set(labels)) == 5
+    assert sum(label.startswith("Fernhollow review (") for label in labels) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pyoxigraph as ox
 
 from .. import __version__
 from ..errors import DhrGraphError
@@ -21,6 +22,7 @@ from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..store import GraphStore, default_store_path
 
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
 
@@ -95,7 +97,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
                 click.echo(msg, err=True)
     if not quiet:
         click.echo(f"{len(report.landed)} of {len(report.pages)} pages landed in {report.store}"
-                   + (f" ({report.triples} triples written)" if report.committed else " (store unchanged)"))
+                   + (f" ({report.triples:,} triples in the graphs of the pages that landed)" if report.committed else " (store unchanged)"))
     if report.failed:
         sys.exit(1)
 
@@ -149,8 +151,9 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--endpoint", metavar="URL", default=None,
               help="Run on a remote SPARQL endpoint instead of the local store.")
+@click.option("--wide", is_flag=True, help="Table format: print every cell whole (cells are cut at 60 characters).")
 def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fmt: str, list_: bool,
-              endpoint: str | None) -> None:
+              endpoint: str | None, wide: bool) -> None:
     """Run a named query, a .rq file, or SPARQL from standard input ('-').
 
     Parameter values are bound as RDF terms, never pasted into the query text. Queries see
@@ -189,24 +192,29 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
         result = run(RemoteStore(endpoint), nq, values)
     else:
         result = run(open_store(store), nq, values)
-    click.echo(render(result, fmt), nl=False)
+    click.echo(render(result, fmt, wide=wide), nl=False)
 
 
 @main.command("stats")
 @store_option
-def stats_cmd(store: Path | None) -> None:
-    """Count what the store holds.
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+def stats_cmd(store: Path | None, fmt: str) -> None:
+    """Count what the store holds, always in the same order.
+
+    The last two rows count storage, not things: "named graphs" (one per review, plus the
+    reference data and link graphs) and "quads" (each triple once per named graph that holds
+    it; a partnership's label, repeated in each of its reviews' graphs, counts once per review).
 
     \b
     Example:
-      dhr-graph stats --store dhr-store
+      dhr-graph stats --store dhr-store --format csv
     """
     gs = open_store(store)
     result = run(gs, get_query("store-stats"))
-    for row in result.values():
-        click.echo(f"{row['what']:24} {row['count']:>8}")
-    click.echo(f"{'named graphs':24} {len(gs.named_graphs()):>8}")
-    click.echo(f"{'quads':24} {len(gs):>8}")
+    extra = [("named graphs", len(gs.named_graphs())), ("quads (triples x graphs)", len(gs))]
+    result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=XSD_INTEGER)}
+                    for what, n in extra]
+    click.echo(render(result, fmt), nl=False)
 
 
 @main.command("publish")
