@@ -6,7 +6,7 @@ CLI    := $(VENV)/bin/dhr-graph
 STORE  ?= dhr-store
 OUT    ?= out
 
-.PHONY: demo test install install-dev docs bench clean
+.PHONY: demo test install install-dev docs bench clean vendor
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ demo: install
 	$(CLI) query themes-summary --store $(STORE)
 	$(CLI) export --store $(STORE) --format trig -o $(OUT)/dhr.trig
 	$(CLI) export --store $(STORE) --format graphml --projection agency-coaddress -o $(OUT)/agency-network.graphml
-	$(CLI) export --store $(STORE) --format html -o $(OUT)/network.html
+	$(CLI) export --store $(STORE) --format html -o $(OUT)/explorer.html
 	@echo; echo "Exports are in $(OUT)/"
 
 ## test: install the dev extras and run the whole test suite
@@ -54,8 +54,14 @@ bench: install-dev
 	$(PY) benchmarks/eval_themes.py
 	$(PY) benchmarks/bench_validate.py --reviews 2000 --runs 3
 	$(PY) benchmarks/bench_export.py --reviews 2000 --runs 3
+	$(PY) benchmarks/bench_explorer.py --reviews 2000 --runs 3
 	$(PY) benchmarks/bench_links.py
 	$(PY) benchmarks/bench_build_query.py --sizes 100 500 2000 --runs 3
+
+## vendor: fetch the explorer page's front-end libraries (sigma.js, graphology) from the npm registry at the
+## versions pinned in dhr_graph/data/web/vendor/vendor.json, checking the tarballs' integrity
+vendor:
+	$(PYTHON) scripts/vendor_web.py
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache   # never ./dhr-store: it may hold more than the demo

@@ -20,7 +20,7 @@ from .queries import QueryResult, run_named
 from .store import GraphStore
 
 
-def _rows(store: GraphStore, name: str, order: Callable[[dict[str, str]], Any] | None = None,
+def query_rows(store: GraphStore, name: str, order: Callable[[dict[str, str]], Any] | None = None,
           ) -> list[dict[str, str]]:
     """Rows of a projection query as strings ('' for unbound), sorted in Python by `order`.
 
@@ -39,14 +39,14 @@ def _count(row: dict[str, str], key: str) -> int:
 
 def _agency_nodes(store: GraphStore, graph: nx.Graph) -> None:
     """Agencies with label, sector, main theme and counts (first row per agency wins)."""
-    for row in _rows(store, "projection-agencies"):
+    for row in query_rows(store, "projection-agencies"):
         if row["agency"] in graph:
             continue
         graph.add_node(row["agency"], label=row["label"], kind="agency", sector=row["sectorLabel"],
                        sector_iri=row["sector"], theme="", theme_iri="",
                        recommendations=int(row["recommendations"]), reviews=int(row["reviews"]))
     by_frequency = lambda r: (r["agency"], -_count(r, "recommendations"), r["themeLabel"], r["theme"])  # noqa: E731
-    for row in _rows(store, "projection-agency-themes", by_frequency):
+    for row in query_rows(store, "projection-agency-themes", by_frequency):
         node = graph.nodes.get(row["agency"])
         if node is not None and not node["theme"]:  # rows come most frequent first
             node["theme"], node["theme_iri"] = row["themeLabel"], row["theme"]
@@ -56,7 +56,7 @@ def agency_coaddress(store: GraphStore) -> nx.Graph:
     """Agencies joined when one recommendation addresses both; weight = such recommendations."""
     graph = nx.Graph(name="agency-coaddress", projection="agency-coaddress")
     _agency_nodes(store, graph)
-    for row in _rows(store, "projection-coaddress"):
+    for row in query_rows(store, "projection-coaddress"):
         graph.add_edge(row["agency1"], row["agency2"], weight=int(row["recommendations"]),
                        reviews=int(row["reviews"]), basis="co-addressed")
     return graph
@@ -69,13 +69,13 @@ def review_agency(store: GraphStore) -> nx.Graph:
     _agency_nodes(store, graph)
     for node, data in graph.nodes(data=True):
         data["bipartite"] = 0 if data["kind"] == "review" else 1
-    for row in _rows(store, "projection-review-agency"):
+    for row in query_rows(store, "projection-review-agency"):
         graph.add_edge(row["review"], row["agency"], weight=int(row["recommendations"]), basis="addressed")
     return graph
 
 
 def _review_nodes(store: GraphStore, graph: nx.Graph) -> None:
-    for row in _rows(store, "projection-reviews"):
+    for row in query_rows(store, "projection-reviews"):
         if row["review"] in graph:
             continue
         graph.add_node(row["review"], label=row["label"], kind="review", identifier=row["identifier"],
@@ -94,7 +94,7 @@ def review_review(store: GraphStore) -> nx.Graph:
     pairs: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     links: dict[tuple[str, str], int] = defaultdict(int)
     earliest: dict[tuple[str, str], str] = {}
-    for row in _rows(store, "projection-review-links"):
+    for row in query_rows(store, "projection-review-links"):
         key = (min(row["earlier"], row["later"]), max(row["earlier"], row["later"]))
         score = float(row["score"]) if row["score"] else 1.0
         basis = row["basisLabel"]
@@ -115,14 +115,14 @@ def review_review(store: GraphStore) -> nx.Graph:
 def theme_sector(store: GraphStore) -> nx.Graph:
     """Themes joined to sectors; weight = recommendations with the theme addressed to the sector."""
     graph = nx.Graph(name="theme-sector", projection="theme-sector")
-    for row in _rows(store, "projection-concepts"):
+    for row in query_rows(store, "projection-concepts"):
         kind = row["kind"]
         graph.add_node(row["concept"], label=row["label"], kind=kind,
                        theme=row["label"] if kind == "theme" else "",
                        sector=row["label"] if kind == "sector" else "",
                        recommendations=int(row["recommendations"]), addressees=int(row["addressees"]),
                        bipartite=0 if kind == "theme" else 1)
-    for row in _rows(store, "projection-theme-sector"):
+    for row in query_rows(store, "projection-theme-sector"):
         graph.add_edge(row["theme"], row["sector"], weight=int(row["recommendations"]),
                        reviews=int(row["reviews"]), basis="theme addressed to sector")
     return graph
@@ -142,13 +142,3 @@ def project(store: GraphStore, name: str) -> nx.Graph:
         return PROJECTIONS[name](store)
     except KeyError:
         raise DhrGraphError(f"unknown projection {name!r} (one of: {', '.join(PROJECTIONS)})") from None
-
-
-def agency_recommendations(store: GraphStore) -> dict[str, list[dict[str, str]]]:
-    """For each agency IRI, its recommendations with their review, in review and natural order."""
-    out: dict[str, list[dict[str, str]]] = defaultdict(list)
-    natural = lambda r: (r["agency"], r["reviewId"], _count(r, "position"), r["recommendation"])  # noqa: E731
-    for row in _rows(store, "projection-agency-recommendations", natural):
-        out[row["agency"]].append({k: row[k] for k in ("review", "reviewId", "reviewTitle",
-                                                      "recommendation", "number", "text")})
-    return dict(out)

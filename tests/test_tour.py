@@ -62,7 +62,7 @@ def test_tour_runs_verbatim_after_make_demo(tmp_path: Path) -> None:
     # a few things a newcomer reads: the counts, the CSV, the whole cells, the exports
     assert "reviews" in tour.stdout and "quads (triples x graphs)" in tour.stdout
     assert "Southern Health NHS Foundation Trust,6" in tour.stdout.replace('"', "")
-    for out in ("out/dhr.trig", "out/dhr.trig.void.ttl", "out/agencies.graphml", "out/network.html"):
+    for out in ("out/dhr.trig", "out/dhr.trig.void.ttl", "out/agencies.graphml", "out/explorer.html"):
         assert (clone / out).stat().st_size > 0, out
 
     completion = subprocess.run(["bash", "-c", "source .venv/bin/activate && _DHR_GRAPH_COMPLETE=bash_source dhr-graph"],

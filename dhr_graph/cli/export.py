@@ -20,7 +20,7 @@ FORMATS = (*RDF_FORMATS, *GRAPH_FORMATS, "html")
               help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="trig", show_default=True,
               help="RDF: ttl nt nq trig jsonld rdfxml; networks: graphml gexf cyjs nodelink dot csv; "
-                   "html: the agency network page.")
+                   "html: the explorer page (network, filters, panels, charts; works offline).")
 @click.option("--projection", type=click.Choice(list(PROJECTIONS)), default=None,
               help="Network to write for graph formats (default: agency-coaddress).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -39,7 +39,7 @@ def command(store: Path | None, fmt: str, projection: str | None, output: Path,
     Examples:
       dhr-graph export --format trig -o out/dhr.trig
       dhr-graph export --format graphml --projection agency-coaddress -o out/agencies.graphml
-      dhr-graph export --format html -o out/network.html
+      dhr-graph export --format html -o out/explorer.html
     """
     gs = GraphStore(store or default_store_path())
     if fmt in RDF_FORMATS:
