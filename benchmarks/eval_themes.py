@@ -20,7 +20,7 @@ from dhr_graph.themes import ThemeScheme
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GOLD = ROOT / "tests" / "data" / "themes-gold.jsonl"
-SPLITS = ("tuning", "held-out")
+SPLITS = ("tuning", "held-out", "untuned")
 
 
 @dataclass

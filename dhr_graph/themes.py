@@ -30,6 +30,10 @@ _WORD_RIGHT = r"(?![0-9a-z])"
 # the original text; lower-casing instead of re.IGNORECASE lets the regex engine use its fast
 # literal checks, which is most of the speed.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Fallback rules (dhr:fallbackPattern) are tried at every word start, on the rare text no main
+# rule matched; their hits carry this prefix before the pattern in explanations.
+_WORD_START = re.compile(r"(?<![0-9a-z])[0-9a-z]")
+FALLBACK = "(fallback) "
 
 
 def _lower_text(text: str) -> str:
@@ -260,6 +264,7 @@ class ThemeScheme:
         self.graph = graph
         self._files = list(files)
         rules: list[_ThemeRules] = []
+        fallback: list[_ThemeRules] = []
         for node in sorted(set(graph.subjects(RDF.type, DHR.Theme)), key=str):
             if not isinstance(node, URIRef):
                 continue
@@ -270,10 +275,15 @@ class ThemeScheme:
             excludes = sorted(str(o) for o in graph.objects(node, DHR.excludePattern))
             if patterns:  # a concept without rules is never assigned automatically
                 rules.append(_ThemeRules.build(str(node), label, patterns, excludes))
+            weak = sorted(str(o) for o in graph.objects(node, DHR.fallbackPattern))
+            if weak:
+                fallback.append(_ThemeRules.build(str(node), label, weak, excludes))
         if not rules:
             raise ThemeSchemeError("the theme scheme has no dhr:Theme with a dhr:matchPattern")
         rules.sort(key=lambda r: r.label.casefold())
+        fallback.sort(key=lambda r: r.label.casefold())
         self._rules = tuple(rules)
+        self._fallback = tuple(fallback)
         # Zero-width, so it reports every position where any rule of any theme matches.
         buckets: dict[str | None, list[str]] = {}
         for r in rules:
@@ -285,14 +295,22 @@ class ThemeScheme:
         branches += [f"(?:{alt})" for alt in buckets.get(None, [])]
         self._trigger = re.compile(f"{_WORD_LEFT}(?=(?:{'|'.join(branches)}){_WORD_RIGHT})")
 
-    def _scan(self, text: str) -> Iterable[tuple[_ThemeRules, list[RuleHit], list[RuleHit]]]:
-        low = _lower_text(text)
+    def _scan_main(self, text: str, low: str) -> list[tuple[_ThemeRules, list[RuleHit], list[RuleHit]]]:
+        """Each theme's hits and voided hits by its dhr:matchPattern rules."""
         starts = [m.start() for m in self._trigger.finditer(low)]
-        for rules in self._rules:
-            if starts:
-                yield (rules, *rules.scan(text, low, starts))
-            else:
-                yield rules, [], []
+        return [(rules, *rules.scan(text, low, starts)) if starts else (rules, [], []) for rules in self._rules]
+
+    def _scan(self, text: str) -> list[tuple[_ThemeRules, list[RuleHit], list[RuleHit]]]:
+        """Each theme's hits and voided hits; the fallback rules' when no main rule hit at all."""
+        low = _lower_text(text)
+        found = self._scan_main(text, low)
+        if any(hits for _, hits, _ in found) or not self._fallback:
+            return found
+        words = [m.start() for m in _WORD_START.finditer(low)]
+        weak = {r.iri: r.scan(text, low, words) for r in self._fallback}
+        return [(rules, [RuleHit(FALLBACK + h.pattern, h.words, h.start, h.end) for h in weak[rules.iri][0]],
+                 voided + weak[rules.iri][1]) if rules.iri in weak else (rules, hits, voided)
+                for rules, hits, voided in found]
 
     @classmethod
     def load(cls, paths: Sequence[str | Path] | None = None, extra: Sequence[str | Path] = ()) -> ThemeScheme:

@@ -27,9 +27,11 @@ CASE_SCHEME_IRI = URIRef("https://w3id.org/dhr-graph/scheme/case-type")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from eval_themes import evaluate, load_gold, markdown_table  # noqa: E402
 
-# Measured when the rules were frozen: held-out micro-F1 0.81 (P 0.87, R 0.76), tuning 0.96.
+# Measured when the rules were frozen: held-out micro-F1 0.81 (P 0.84, R 0.77), tuning 0.96, untuned
+# (30 items labelled before the vocabulary, negative evidence and fallback rules of issue 19) 0.87.
 HELD_OUT_F1_FLOOR = 0.78
 TUNING_F1_FLOOR = 0.92
+UNTUNED_F1_FLOOR = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +140,7 @@ def test_fast_scan_finds_exactly_what_a_full_scan_finds(scheme: ThemeScheme,
         low = _lower_text(text)
         for rules in scheme._rules:
             hits, voided = rules.scan(text, low, range(len(low)))
-            fast = [h for _, hs, vs in scheme._scan(text) if _ is rules for h in hs + vs]
+            fast = [h for _, hs, vs in scheme._scan_main(text, low) if _ is rules for h in hs + vs]
             assert sorted((h.start, h.end) for h in hits + voided) == sorted((h.start, h.end) for h in fast)
             assert [(m.start(), m.end()) for m in rules.matcher.finditer(low)] == \
                 [(h.start, h.end) for h in sorted(hits + voided, key=lambda h: h.start)]
@@ -233,7 +235,8 @@ def test_gold_set_shape(gold: list[dict[str, object]], scheme: ThemeScheme) -> N
     assert len(gold) >= 60
     held = [g for g in gold if g["split"] == "held-out"]
     assert len(held) >= 20
-    assert {g["split"] for g in gold} == {"tuning", "held-out"}
+    assert {g["split"] for g in gold} == {"tuning", "held-out", "untuned"}
+    assert sum(1 for g in gold if g["split"] == "untuned") >= 30
     assert sum(1 for g in gold if g["page"] == "southampton-2020.txt") == 18
     known = {iri.removeprefix(THEME) for iri, _ in scheme.themes()}
     counts: dict[str, int] = {}
@@ -258,10 +261,58 @@ def test_synthetic_pages_say_so_and_hold_the_gold_texts(gold: list[dict[str, obj
 def test_gold_floor(scheme: ThemeScheme, gold: list[dict[str, object]]) -> None:
     _, held = evaluate(scheme, [g for g in gold if g["split"] == "held-out"])
     _, tuned = evaluate(scheme, [g for g in gold if g["split"] == "tuning"])
+    _, untuned = evaluate(scheme, [g for g in gold if g["split"] == "untuned"])
     assert held.prf()[2] >= HELD_OUT_F1_FLOOR
     assert tuned.prf()[2] >= TUNING_F1_FLOOR
+    assert untuned.prf()[2] >= UNTUNED_F1_FLOOR
     table = markdown_table(scheme, gold)
     assert "| **micro-average** |" in table and table.count("\n|") >= 24
+
+
+def test_every_gold_item_gets_a_theme_and_none_is_a_catch_all(scheme: ThemeScheme, gold: list[dict[str, object]]) -> None:
+    given: dict[str, int] = {}
+    labelled: dict[str, int] = {}
+    for g in gold:
+        got = scheme.classify(str(g["text"]))
+        assert got, g["id"]
+        for a in got:
+            slug = a.theme.removeprefix(THEME)
+            given[slug] = given.get(slug, 0) + 1
+        for t in g["themes"]:  # type: ignore[union-attr]
+            labelled[t] = labelled.get(t, 0) + 1
+    for slug, n in given.items():  # no theme on more than a quarter of the items unless the gold says so
+        assert n <= max(0.25 * len(gold), labelled.get(slug, 0)), slug
+
+
+@pytest.mark.parametrize(("text", "theme"), [
+    ("Services to review how they respond to deaths by suicide.", "mental-health"),
+    ("Agencies to improve inter-agency working on high risk cases.", "multi-agency-working"),
+    ("The partnership to run a campaign to raise awareness of coercive control.", "public-awareness"),
+    ("Officers to complete a risk assessment at incidents between siblings.", "adult-family-abuse"),
+    ("Hospital staff to be made aware of the referral route.", "training"),
+])
+def test_general_vocabulary(scheme: ThemeScheme, text: str, theme: str) -> None:
+    assert THEME + theme in {a.theme for a in scheme.classify(text)}
+
+
+def test_awareness_among_staff_is_training_not_public_awareness(scheme: ThemeScheme) -> None:
+    got = {a.theme.removeprefix(THEME) for a in scheme.classify("The trust to raise awareness of staff about stalking.")}
+    assert "training" in got and "public-awareness" not in got
+
+
+def test_police_named_as_a_recipient_is_not_policing(scheme: ThemeScheme) -> None:
+    got = {a.theme.removeprefix(THEME) for a in scheme.classify("Landlords to pass concerns on to the police.")}
+    assert "policing-and-criminal-justice" not in got and "information-sharing" in got
+
+
+def test_fallback_rules_only_when_nothing_else_matched(scheme: ThemeScheme) -> None:
+    weak = "Agencies to keep the family up to date."
+    got = {a.theme.removeprefix(THEME): a.evidence for a in scheme.classify(weak)}
+    assert set(got) == {"multi-agency-working", "family-engagement"}
+    why = {e.theme.removeprefix(THEME): e for e in scheme.explain(weak) if e.assigned}
+    assert all(h.pattern.startswith("(fallback) ") for e in why.values() for h in e.hits)
+    strong = {a.theme.removeprefix(THEME) for a in scheme.classify("Agencies to review the DASH risk assessment.")}
+    assert strong == {"risk-assessment"}  # a main rule matched: "Agencies" is no evidence of its own
 
 
 # ---------------------------------------------------------------- CLI
