@@ -108,7 +108,8 @@ def _progressbar(pages: list[Path]) -> Any:
 @main.command("parse")
 @click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option("--strict", is_flag=True, help="A mismatch with 'Extracted: N recs' is an error.")
+@click.option("--strict", is_flag=True,
+              help="Warnings (a mismatch with 'Extracted: N recs', a missing header field) are errors.")
 def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Parse pages and print their records (JSON: one object per page).
 
