@@ -21,10 +21,13 @@ a registry (`known` None) only commas and semicolons between whole names split a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from .iris import Minter
 
 if TYPE_CHECKING:
     from .agencies import Registry
@@ -44,8 +47,6 @@ _ACRONYM_RE = re.compile(r"^[0-9]*[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9]*$")
 
 def registry_names(registry: Registry) -> Known:
     """`Known` answered by an agency registry (fuzzy and verbatim resolutions count as unknown)."""
-    from .iris import Minter
-
     minter = Minter()  # the IRIs resolved to are not used, only how a name resolved
 
     @lru_cache(maxsize=1 << 14)
@@ -116,7 +117,7 @@ def split_agencies(cell: str, csp: str = "", known: Known | None = None) -> list
         if len(cut_at) + 1 <= len(best):
             continue
         bounds = [0, *(k + 1 for k in cut_at), len(spans)]
-        pieces = [cell[spans[a][0]:spans[b - 1][1]].strip() for a, b in zip(bounds, bounds[1:])]
+        pieces = [cell[spans[a][0]:spans[b - 1][1]].strip() for a, b in itertools.pairwise(bounds)]
         if all(_may_cut(seps[k], left, right, strength)
                for k, left, right in zip(cut_at, pieces, pieces[1:])):
             best = pieces

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dhr_graph.addressees import REGISTERED, UNKNOWN, split_agencies
 from dhr_graph.errors import InputError
-from dhr_graph.iris import Minter, number_slug, recommendation_ids, review_of_recommendation
+from dhr_graph.iris import (
+    Minter,
+    number_slug,
+    recommendation_ids,
+    review_of_recommendation,
+)
 from dhr_graph.parser import (
     bundled_names,
     is_recommendation_number,
@@ -285,8 +292,8 @@ def test_published_forms(sample_text, written, month):
 def test_published_year_only_is_built_without_a_month(sample_text):
     review = parse_text(sample_text.replace("Published: June 2025", "Published: 2024"), "p.txt")
     assert review.published is None
-    assert review.warnings == ("p.txt: 'Published: 2024' gives a year but no month; the review is built without a "
-                               "publication date",)
+    assert review.warnings == (
+        "p.txt: 'Published: 2024' gives a year but no month; the review is built without a publication date",)
 
 
 @pytest.mark.parametrize("written", ["Smarch 2099", "14 13 2024", "2024-13", "31/31/2024", "June 1850", "32 June 2024"])
@@ -349,3 +356,15 @@ def test_parser_pages_build_and_validate(tmp_path, toolkit):
         assert len(list(gs.quads())) == triples
     finally:
         gs.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab AB,;/&()") + ["and", " and ", "Police", "Home Office"]), max_size=16).map("".join))
+def test_split_agencies_keeps_every_part_as_written(cell):
+    cleaned = " ".join(cell.split())
+    for known in (bundled_names(), None):
+        pieces = split_agencies(cell, "Southampton", known)
+        assert pieces and all(p == p.strip() for p in pieces)
+        assert all(p in cleaned for p in pieces)
+        if len(pieces) == 1:
+            assert pieces == [cleaned]
