@@ -45,6 +45,11 @@ _NUMBER_RE = re.compile(
 )
 _ANNOTATION_RE = re.compile(r"\((?P<acronym>[A-Z][A-Za-z&]{1,9})\)$")
 _ROMAN_RE = re.compile(r"^[IVXLC]+$")
+# words that continue a sentence: a cell starting with one is the rest of a text, not a name
+_CONTINUATIONS = frozenset({
+    "and", "or", "but", "to", "which", "that", "including", "with", "for", "in", "of", "by", "as", "where",
+    "when", "who", "whom", "whose", "if", "because", "so", "than", "then", "into", "from", "on", "at",
+})
 _ADDRESSEE_HEADER_RE = re.compile(r"address|agenc|responsib|\blead\b|owner", re.IGNORECASE)
 _YEAR_RE = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
@@ -86,6 +91,8 @@ def may_be_addressee(cell: str) -> bool:
     cell = cell.strip()
     if not cell or len(cell) > 120 or len(cell.split()) > 14:
         return False
+    if cell.split()[0].lower() in _CONTINUATIONS:
+        return False  # "including third-party calls", "and the police": a sentence cut by a '|'
     # several names may be listed with ';', but a full stop followed by more words ends a sentence
     return not (re.search(r"[.!?]\s+\S", cell) or cell.endswith((".", ";", ":", ",")))
 
@@ -371,7 +378,8 @@ def _parse_table(lines: list[str], start: int, path: str, known: Callable[[str],
             continue
         cells = line[1:-1].split("|")
         first = normalise_space(cells[0])
-        if first in {"#", "No.", "No", "Number"}:
+        if first in {"#", "No.", "No", "Number"} or (
+                not recs and not is_recommendation_number(first) and _separator_follows(lines, i)):
             heads = [normalise_space(c) for c in cells if c.strip()]
             addressee_column = len(heads) > 2 and bool(_ADDRESSEE_HEADER_RE.search(heads[-1]))
             continue  # header row
@@ -398,6 +406,12 @@ def _parse_table(lines: list[str], start: int, path: str, known: Callable[[str],
         recs.append(Recommendation(number=first, text=rec_text, addressed_to=tuple(addressees), line=lineno,
                                    annotation=annotation))
     return recs
+
+
+def _separator_follows(lines: list[str], i: int) -> bool:
+    """Whether the next non-blank line is a `|---|---|` row, which makes the row before it a header."""
+    following = next((ln.strip() for ln in lines[i:] if ln.strip()), "")
+    return bool(_SEPARATOR_RE.match(following))
 
 
 def _in_area(known: Callable[[str], int]) -> Known:

@@ -368,3 +368,17 @@ def test_split_agencies_keeps_every_part_as_written(cell):
         assert all(p in cleaned for p in pieces)
         if len(pieces) == 1:
             assert pieces == [cleaned]
+
+
+def test_any_header_row_above_a_separator_is_the_header(sample_text):
+    text = sample_text.replace("| # | Recommendation | Addressed to |", "| Ref | Recommendation | Lead agency |")
+    review = parse_text(text, "p.txt")
+    assert [r.number for r in review.recommendations] == [f"9.{i}" for i in range(1, 19)]
+    assert parse_text(text.replace("| 9.4 | That Southern Health NHS Foundation Trust review the format",
+                                   "| 9.4 | That Southern Health NHS Foundation Trust | review the format"),
+                      "p.txt").recommendations[3].addressed_to == ("Southern Health NHS Foundation Trust",)
+
+
+@pytest.mark.parametrize("cell", ["including third-party calls", "and the police", "to be reviewed"])
+def test_continuation_in_addressee_column_is_text(cell):
+    assert split_cells(["Do this", cell], True) == (f"Do this | {cell}", [])
