@@ -52,6 +52,14 @@ def test_reference_page_pipe_inside_text_of_9_11(sample_page):
     assert rec.text.endswith("from the adult with care and support needs.")
 
 
+def test_reference_page_9_11_text_exactly_as_written(sample_page, sample_text):
+    row = next(ln for ln in sample_text.splitlines() if ln.startswith("| 9.11 |"))
+    written = row.removeprefix("| 9.11 | ").removesuffix(" | Better Care Board (Health and Wellbeing Board) | 4LSAB |")
+    assert written != row and written.count(" | ") == 1
+    rec = {r.number: r for r in parse_page(sample_page).recommendations}["9.11"]
+    assert rec.text == written
+
+
 def test_reference_page_addressees(sample_page):
     recs = {r.number: r.addressed_to for r in parse_page(sample_page).recommendations}
     assert recs["9.3"] == ("Southampton City Council", "Solent NHS Trust", "Integrated Care Board")
@@ -272,6 +280,13 @@ def test_missing_fields_page_is_built_and_says_what_is_missing():
     assert "the summary mentions 2019" in warning
     with pytest.raises(InputError, match="no 'Year of death:' field.*--strict"):
         parse_page(PARSER_DATA / "synthetic-missing-fields.txt", strict=True)
+
+
+def test_review_key_without_year_of_death_or_publication_date():
+    minter = Minter()
+    assert minter.review_key("Pellingham", "2024-03", None) == "pellingham-2024-03"
+    assert minter.review_key("Pellingham", None, None) == "pellingham-undated"
+    assert minter.review_key("Pellingham", "2024-03", 2019) == "pellingham-2024-03-d2019"
 
 
 def test_missing_published_is_a_warning(sample_text):
