@@ -122,9 +122,10 @@ def split_cells(cells: list[str], addressee_column: bool | None = None,
     sentence). Cells between the text and that last one are either more addressees or text
     holding a `|`: there, and everywhere when the header says nothing (`None`), the
     addressees are the longest run of trailing name-like cells (`looks_like_addressee`, or
-    short cells the registry knows as names, via `known`), leaving at least one cell of text. Everything
-    before them (rejoined with ` | `) is the recommendation text. Empty trailing cells (an
-    empty `Addressed to`) are dropped; the structure then no longer says which cell is which.
+    short cells the registry knows as names, via `known`), leaving at least one cell of
+    text. Everything before them (rejoined with ` | `) is the recommendation text. Empty
+    trailing cells (an empty `Addressed to`) are dropped; the structure then no longer says
+    which cell is which.
     """
     full = len(cells)
     while len(cells) > 1 and not cells[-1].strip():
@@ -215,8 +216,7 @@ def parse_text(text: str, source_path: str = "<text>", sha256: str = "", known: 
         raise InputError(source_path, "no 'CSP:' header field before the recommendations table")
     if not header.csp:
         raise InputError(source_path, "empty 'CSP:' header field")
-    names = known if known is not None else bundled_names()
-    recs = _parse_table(lines, table_start, source_path, lambda name: names(name, header.csp or ""))
+    recs = _parse_table(lines, table_start, source_path, known or bundled_names(), header.csp)
     if not recs:
         raise InputError(source_path, "recommendations table has no rows", table_start + 1)
     warnings = [f"{source_path}: {w}" for w in header.missing]
@@ -351,7 +351,7 @@ def _parse_month(value: str, path: str, lineno: int, missing: list[str]) -> str 
     return f"{year}-{month:02d}"
 
 
-def _parse_table(lines: list[str], start: int, path: str, known: Callable[[str], int]) -> list[Recommendation]:
+def _parse_table(lines: list[str], start: int, path: str, known: Known, csp: str) -> list[Recommendation]:
     """The rows of the table. The header row (`| # | Recommendation | Addressed to |`) says
     whether the last column is the addressee; rows with a number as written elsewhere on
     the page are several agencies' lists, unless number, text and addressees are all the
@@ -389,10 +389,10 @@ def _parse_table(lines: list[str], start: int, path: str, known: Callable[[str],
             raise InputError(path, f"row does not start with a recommendation number: {first[:40]!r}", lineno)
         if len(cells) < 2:
             raise InputError(path, f"row {first} has no recommendation cell", lineno)
-        rec_text, cells_to = split_cells(cells[1:], addressee_column, known)
+        rec_text, cells_to = split_cells(cells[1:], addressee_column, lambda name: known(name, csp))
         if not rec_text:
             raise InputError(path, f"recommendation {first} has an empty text cell", lineno)
-        addressees = [name for cell in cells_to for name in split_agencies(cell, known=_in_area(known))]
+        addressees = [name for cell in cells_to for name in split_agencies(cell, csp, known)]
         annotation = number_annotation(first)
         if annotation and not addressees:
             addressees = [annotation]  # `10 (ABC)` with no addressee cell: ABC is who it is for
@@ -413,7 +413,3 @@ def _separator_follows(lines: list[str], i: int) -> bool:
     following = next((ln.strip() for ln in lines[i:] if ln.strip()), "")
     return bool(_SEPARATOR_RE.match(following))
 
-
-def _in_area(known: Callable[[str], int]) -> Known:
-    """`known`, already bound to the page's partnership, in the two-argument form of `Known`."""
-    return lambda name, _csp: known(name)
