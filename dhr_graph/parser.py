@@ -279,11 +279,11 @@ def _parse_header(lines: list[str], h: _Header, path: str) -> None:
         previous = line
     h.summary = " ".join(summary) or None
     if h.published is None and not h.published_written:
-        h.missing.append("no 'Published:' field; the review is built without a publication date")
+        h.missing.append("no 'Published:' field: no publication date")
     if not h.year_of_death_written:
         years = sorted(set(_YEAR_RE.findall(h.summary or "")))
         said = f" (the summary mentions {', '.join(years)}; not taken as the year of death)" if years else ""
-        h.missing.append(f"no 'Year of death:' field; the review is built without one{said}")
+        h.missing.append(f"no 'Year of death:' field: no year of death{said}")
 
 
 def _title_from(previous: str | None) -> str | None:
@@ -338,8 +338,7 @@ def _parse_month(value: str, path: str, lineno: int, missing: list[str]) -> str 
     elif m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value):  # day first, as written in the UK
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
     elif re.fullmatch(r"\d{4}", value) and 1900 <= int(value) <= 2100:
-        missing.append(f"'Published: {value}' gives a year but no month; the review is built without a "
-                       "publication date")
+        missing.append(f"'Published: {value}' gives a year but no month: no publication date")
         return None
     else:
         day = 0

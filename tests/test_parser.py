@@ -276,7 +276,7 @@ def test_missing_fields_page_is_built_and_says_what_is_missing():
     assert review.year_of_death is None and review.published == "2024-03"
     assert len(review.recommendations) == 2
     (warning,) = review.warnings
-    assert warning.startswith(str(PARSER_DATA / "synthetic-missing-fields.txt") + ": no 'Year of death:' field")
+    assert warning.startswith(str(PARSER_DATA / "synthetic-missing-fields.txt") + ": no 'Year of death:' field: no year")
     assert "the summary mentions 2019" in warning
     with pytest.raises(InputError, match="no 'Year of death:' field.*--strict"):
         parse_page(PARSER_DATA / "synthetic-missing-fields.txt", strict=True)
@@ -292,7 +292,7 @@ def test_review_key_without_year_of_death_or_publication_date():
 def test_missing_published_is_a_warning(sample_text):
     review = parse_text(sample_text.replace("Published: June 2025\n", ""), "p.txt")
     assert review.published is None and len(review.recommendations) == 18
-    assert review.warnings == ("p.txt: no 'Published:' field; the review is built without a publication date",)
+    assert review.warnings == ("p.txt: no 'Published:' field: no publication date",)
 
 
 @pytest.mark.parametrize(("written", "month"), [
@@ -307,8 +307,7 @@ def test_published_forms(sample_text, written, month):
 def test_published_year_only_is_built_without_a_month(sample_text):
     review = parse_text(sample_text.replace("Published: June 2025", "Published: 2024"), "p.txt")
     assert review.published is None
-    assert review.warnings == (
-        "p.txt: 'Published: 2024' gives a year but no month; the review is built without a publication date",)
+    assert review.warnings == ("p.txt: 'Published: 2024' gives a year but no month: no publication date",)
 
 
 @pytest.mark.parametrize("written", ["Smarch 2099", "14 13 2024", "2024-13", "31/31/2024", "June 1850", "32 June 2024"])
@@ -397,3 +396,29 @@ def test_any_header_row_above_a_separator_is_the_header(sample_text):
 @pytest.mark.parametrize("cell", ["including third-party calls", "and the police", "to be reviewed"])
 def test_continuation_in_addressee_column_is_text(cell):
     assert split_cells(["Do this", cell], True) == (f"Do this | {cell}", [])
+
+
+def test_parse_cli_json_contract_on_real_page_variants():
+    import json
+
+    from click.testing import CliRunner
+
+    from dhr_graph.cli import main
+
+    pages = [str(PARSER_DATA / name) for name in ("synthetic-per-agency-numbering.txt",
+                                                  "synthetic-several-agencies.txt", "synthetic-missing-fields.txt")]
+    result = CliRunner().invoke(main, ["parse", *pages, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [list(d) for d in data] == [["title", "csp", "published", "year_of_death", "extracted_count", "summary",
+                                        "source", "recommendations"]] * 3
+    assert all(set(r) == {"number", "text", "addressed_to"} for d in data for r in d["recommendations"])
+    assert [r["number"] for r in data[0]["recommendations"]] == ["1", "2", "1", "2", "3", "2"]
+    assert data[1]["recommendations"][0]["addressed_to"] == ["Quenby Police", "Quenby Borough Council", "Probation"]
+    assert data[2]["year_of_death"] is None
+    assert result.stderr.count("warning:") == 1 and "no 'Year of death:' field" in result.stderr
+
+    strict = CliRunner().invoke(main, ["parse", pages[2], "--strict"])
+    assert strict.exit_code == 1 and "Traceback" not in strict.output
+    (line,) = strict.stderr.strip().splitlines()
+    assert "synthetic-missing-fields.txt: no 'Year of death:' field" in line and line.endswith("(--strict)")
