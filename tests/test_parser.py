@@ -1,4 +1,6 @@
-"""Parser: the reference page, the one-line header variant, numbering, pipes inside text."""
+"""Parser: the reference page, the one-line header variant, numbering, pipes inside text, and the
+variants of real pages (per-agency numbering, annotated numbers, lower-case and combined addressee
+cells, missing header fields) on synthetic pages in tests/data/parser."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dhr_graph.addressees import REGISTERED, UNKNOWN, split_agencies
+from dhr_graph.addressees import PATTERN, REGISTERED, UNKNOWN, split_agencies
 from dhr_graph.errors import InputError
 from dhr_graph.iris import (
     Minter,
@@ -422,3 +424,16 @@ def test_parse_cli_json_contract_on_real_page_variants():
     assert strict.exit_code == 1 and "Traceback" not in strict.output
     (line,) = strict.stderr.strip().splitlines()
     assert "synthetic-missing-fields.txt: no 'Year of death:' field" in line and line.endswith("(--strict)")
+
+
+@pytest.mark.parametrize(("name", "strength"), [
+    ("Southampton City Council", REGISTERED),  # registered body
+    ("Police", REGISTERED),  # generic name, scoped to the area
+    ("All agencies", REGISTERED),  # group name
+    ("Southampton CCG", REGISTERED),  # pattern that names a body of a known area
+    ("Northvale Police", PATTERN),  # a typed pattern only says what it is
+    ("Children", UNKNOWN),
+    ("other agencies", UNKNOWN),
+])
+def test_registry_names_strength(name, strength):
+    assert bundled_names()(name, "Northvale") == strength
