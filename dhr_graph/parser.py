@@ -121,9 +121,9 @@ def split_cells(cells: list[str], addressee_column: bool | None = None,
     cell is an addressee by position, whatever its case, unless it cannot be a name (a
     sentence). Cells between the text and that last one are either more addressees or text
     holding a `|`: there, and everywhere when the header says nothing (`None`), the
-    addressees are the longest run of trailing name-like cells (`looks_like_addressee`, or
-    short cells the registry knows as names, via `known`), leaving at least one cell of
-    text. Everything before them (rejoined with ` | `) is the recommendation text. Empty
+    addressees are the longest run of trailing name-like cells (`looks_like_addressee`; or
+    short cells of any case that follow a finished sentence or that the registry knows as
+    names, via `known`), leaving at least one cell of text. Everything before them (rejoined with ` | `) is the recommendation text. Empty
     trailing cells (an empty `Addressed to`) are dropped; the structure then no longer says
     which cell is which.
     """
@@ -134,12 +134,19 @@ def split_cells(cells: list[str], addressee_column: bool | None = None,
     if addressee_column and len(cells) == full and cut > 1 and may_be_addressee(cells[-1]):
         cut -= 1
 
-    def name_like(cell: str) -> bool:
+    def name_like(i: int) -> bool:
+        cell = cells[i]
         if looks_like_addressee(cell):
-            return True  # a lower-case cell counts when the registry knows it as a name (not by a pattern)
-        return known is not None and may_be_addressee(cell) and known(normalise_space(cell)) >= REGISTERED
+            return True
+        if not may_be_addressee(cell):
+            return False
+        # a lower-case cell counts after a text that has ended, or when the registry knows it
+        # as a name (not only by a pattern)
+        if cells[i - 1].rstrip().endswith((".", "!", "?")):
+            return True
+        return known is not None and known(normalise_space(cell)) >= REGISTERED
 
-    while cut > 1 and name_like(cells[cut - 1]):
+    while cut > 1 and name_like(cut - 1):
         cut -= 1
     text = " | ".join(c.strip() for c in cells[:cut])
     return normalise_space(text), [normalise_space(c) for c in cells[cut:]]

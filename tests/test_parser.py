@@ -254,12 +254,15 @@ def test_lower_case_addressees_page():
 
 @pytest.mark.parametrize(("cells", "column", "text", "addressees"), [
     (["Do this.", "other agencies"], True, "Do this.", ["other agencies"]),
-    (["Do this.", "other agencies"], None, "Do this. | other agencies", []),  # no header: the look decides
+    (["Do this", "other agencies"], None, "Do this | other agencies", []),  # no header: the look decides
+    (["Do this.", "other agencies"], None, "Do this.", ["other agencies"]),  # ... after a finished sentence
     (["Read the guide", "the LGA says so."], True, "Read the guide | the LGA says so.", []),
     (["Do this.", "Police", "other agencies"], True, "Do this.", ["Police", "other agencies"]),
     (["Do this", "and that", "Police"], True, "Do this | and that", ["Police"]),
     (["Do this.", "Police", ""], True, "Do this.", ["Police"]),
     (["Do this.", "Police; Council"], True, "Do this.", ["Police; Council"]),
+    (["Do this.", "other agencies", "Police"], True, "Do this.", ["other agencies", "Police"]),
+    (["Do this", "other agencies", "Police"], True, "Do this | other agencies", ["Police"]),
 ])
 def test_split_cells_by_structure(cells, column, text, addressees):
     assert split_cells(cells, column) == (text, addressees)
@@ -269,8 +272,8 @@ def test_split_cells_asks_the_registry_between_text_and_last_cell():
     def known(name: str) -> int:
         return REGISTERED if name == "all agencies" else UNKNOWN
 
-    assert split_cells(["Do this.", "all agencies", "Police"], True, known) == ("Do this.", ["all agencies", "Police"])
-    assert split_cells(["Do this.", "all agencies", "Police"], True) == ("Do this. | all agencies", ["Police"])
+    assert split_cells(["Do this", "all agencies", "Police"], True, known) == ("Do this", ["all agencies", "Police"])
+    assert split_cells(["Do this", "all agencies", "Police"], True) == ("Do this | all agencies", ["Police"])
 
 
 def test_missing_fields_page_is_built_and_says_what_is_missing():
