@@ -440,3 +440,37 @@ def test_parse_cli_json_contract_on_real_page_variants():
 ])
 def test_registry_names_strength(name, strength):
     assert bundled_names()(name, "Northvale") == strength
+
+
+def test_parse_cli_registry_tells_which_names_are_bodies(tmp_path):
+    """A body the user registers is known, so the cell naming it beside another is split."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dhr_graph.cli import main
+
+    page = tmp_path / "quenby.txt"
+    text = (PARSER_DATA / "synthetic-several-agencies.txt").read_text(encoding="utf-8")
+    page.write_text(text.replace("| Children and Families Service |",
+                                 "| Quenby Police and Quenby Children and Families Service |"), encoding="utf-8")
+    registry = tmp_path / "registry.ttl"
+    registry.write_text(
+        "@prefix dhr: <https://w3id.org/dhr-graph/def/> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "<https://example.org/agency/quenby-cfs> a dhr:Agency , org:Organization ;\n"
+        '    skos:prefLabel "Quenby Children and Families Service"@en ; dhr:scope "local" .\n', encoding="utf-8")
+
+    def addressees(*extra: str) -> list[str]:
+        result = CliRunner().invoke(main, ["parse", str(page), "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)[0]["recommendations"][2]["addressed_to"]
+
+    assert addressees() == ["Quenby Police and Quenby Children and Families Service"]
+    assert addressees("--registry", str(registry)) == ["Quenby Police", "Quenby Children and Families Service"]
+
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not turtle", encoding="utf-8")
+    result = CliRunner().invoke(main, ["parse", str(page), "--registry", str(broken)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "broken.ttl" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..addressees import registry_names
+from ..agencies import Registry
 from ..errors import DhrGraphError
 from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
@@ -110,7 +112,10 @@ def _progressbar(pages: list[Path]) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True,
               help="Warnings (a mismatch with 'Extracted: N recs', a missing header field) are errors.")
-def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option("--registry", "registry_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra agency registry file (Turtle), to tell which names in one cell are separate "
+                   "bodies; repeatable.")
+def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: tuple[str, ...]) -> None:
     """Parse pages and print their records (JSON: one object per page).
 
     \b
@@ -118,9 +123,10 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
       dhr-graph parse page.txt --format json
     """
     reviews, failed = [], False
+    known = registry_names(Registry.load(extra=registry_files)) if registry_files else None
     for page in pages:
         try:
-            review = parse_page(page, strict=strict)
+            review = parse_page(page, strict=strict, known=known)
         except DhrGraphError as exc:
             click.echo(f"dhr-graph: {exc}", err=True)
             failed = True
