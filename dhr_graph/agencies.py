@@ -170,7 +170,7 @@ class Registry:
             except FileNotFoundError:
                 raise InputError(str(path), "registry file not found") from None
             except Exception as exc:  # rdflib raises many parser error types
-                raise InputError(str(path), f"not valid Turtle: {exc}") from None
+                raise InputError(str(path), f"not valid Turtle: {' '.join(str(exc).split())}") from None
         return cls(graph, files)
 
     def source_files(self) -> list[Path]:

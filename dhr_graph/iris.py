@@ -2,7 +2,9 @@
 
 IRIs are derived from what identifies a thing (partnership, publication month,
 recommendation number), never from a counter or a run, so the same input always yields the
-same IRIs. Shipped reference data (ontology, concept schemes, agency registry) has fixed
+same IRIs. A recommendation is identified by its number where the number is unique in its
+review, and by its number and addressees (then its text) where agencies number their own
+recommendations (see `recommendation_ids`). Shipped reference data (ontology, concept schemes, agency registry) has fixed
 IRIs under DHR_BASE; instance data minted from pages lives under a configurable base.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -56,6 +60,43 @@ def number_slug(number: str) -> str:
 
 
 _REC = "/rec/"  # between a review's IRI and a recommendation's number
+_QUALIFIER = "_"  # between a repeated number and what tells its rows apart (no slug holds one)
+
+
+def recommendation_ids(rows: Sequence[tuple[str, Sequence[str], str]]) -> list[str]:
+    """The IRI segment of each recommendation of one review, from (number, addressees, text).
+
+    A number used once is the segment as before (`9.11`), so reviews numbered the usual way
+    keep their IRIs. Where agencies number their own recommendations and a number recurs,
+    each row is told apart by its addressees (`1_northvale-police`), and where that is not
+    enough by a digest of its text too; never by its position, so reordering the table
+    changes no IRI. Only a row copied twice (same number, addressees and text) would still
+    share a segment, and the parser refuses those, so it gets the row's place among them.
+    """
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, (number, _, _) in enumerate(rows):
+        groups[number_slug(number)].append(i)
+    out = [""] * len(rows)
+    for base, members in groups.items():
+        if len(members) == 1:
+            out[members[0]] = base
+            continue
+        by_addressee = {i: "-".join(slug(a, 40) for a in rows[i][1]) or "none" for i in members}
+        counts = Counter(by_addressee.values())
+        named = {i: q if counts[q] == 1 else f"{q}-{_digest(rows[i][2])}" for i, q in by_addressee.items()}
+        counts = Counter(named.values())
+        seen: dict[str, int] = defaultdict(int)
+        for i in members:
+            qualifier = named[i]
+            if counts[qualifier] > 1:
+                seen[qualifier] += 1
+                qualifier = f"{qualifier}-{seen[qualifier]}"
+            out[i] = f"{base}{_QUALIFIER}{qualifier}"
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8]
 
 
 def review_of_recommendation(rec_iri: str) -> str:
@@ -85,8 +126,10 @@ class Minter:
         """Named graph that holds everything derived from one review page."""
         return f"{self.base}graph/review/{key}"
 
-    def recommendation(self, key: str, number: str) -> str:
-        return f"{self.base}review/{key}{_REC}{number_slug(number)}"
+    def recommendation(self, key: str, number: str, segment: str | None = None) -> str:
+        """A recommendation's IRI: by its number, or by the `segment` that `recommendation_ids`
+        gave it among the rows of its review (which differs only where numbers recur)."""
+        return f"{self.base}review/{key}{_REC}{segment or number_slug(number)}"
 
     def addressing(self, rec_iri: str, position: int) -> str:
         return f"{rec_iri}/addressee/{position}"

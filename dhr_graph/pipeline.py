@@ -9,6 +9,7 @@ replaces the live one at the end, all or nothing (see store.py).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import resources
+from .addressees import Known, registry_names
 from .agencies import Registry
 from .errors import DhrGraphError
 from .iris import DEFAULT_INSTANCE_BASE, Minter
@@ -74,6 +76,11 @@ class Toolkit:
                                                 *registry_files, *theme_files]),
             minter=Minter(base),
         )
+
+    @functools.cached_property
+    def names(self) -> Known:
+        """Which names this registry knows, for the parser to split addressee cells by."""
+        return registry_names(self.registry)
 
     def enrich(self, review: Review) -> EnrichedReview:
         """Resolve every addressee and mention, and classify every recommendation."""
@@ -221,7 +228,7 @@ def _review_rdf(page: Path, tk: Toolkit, strict: bool, generated_at: str,
                 outcome: PageOutcome) -> tuple[str, str] | None:
     """(graph IRI, N-Quads) of one page, or None with the reason in `outcome`."""
     try:
-        review = parse_page(page, strict=strict)
+        review = parse_page(page, strict=strict, known=tk.names)
         outcome.messages.extend(f"warning: {w}" for w in review.warnings)
         graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
     except DhrGraphError as exc:

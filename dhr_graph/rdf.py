@@ -21,7 +21,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from . import __version__
-from .iris import DHR, Minter
+from .iris import DHR, Minter, recommendation_ids
 from .records import EnrichedReview, Resolution
 
 TOOL_IRI = URIRef("https://w3id.org/dhr-graph/def/tool/dhr-graph")
@@ -119,9 +119,11 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     add(gname, t["generated"], lit(generated_at or build_time(), _DT))
     add(gname, t["hasVersion"], lit(f"dhr-graph {__version__}"))
 
-    for position, er in enumerate(enriched.recommendations, start=1):
+    segments = recommendation_ids([(er.recommendation.number, er.recommendation.addressed_to, er.recommendation.text)
+                                   for er in enriched.recommendations])
+    for position, (er, segment) in enumerate(zip(enriched.recommendations, segments), start=1):
         rec = er.recommendation
-        rec_iri = minter.recommendation(key, rec.number)
+        rec_iri = minter.recommendation(key, rec.number, segment)
         ri = iri(rec_iri)
         add(rv, t["recommendation"], ri)
         add(ri, t["type"], t["Recommendation"])

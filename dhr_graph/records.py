@@ -17,6 +17,7 @@ class Recommendation:
     text: str
     addressed_to: tuple[str, ...]
     line: int = 0  # line of the page the row starts on, for error messages
+    annotation: str | None = None  # an acronym the number carries (`10 (ABC)` -> "ABC"), often the addressee
 
 
 @dataclass(frozen=True)

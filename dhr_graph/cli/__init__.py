@@ -14,6 +14,8 @@ import click
 import pyoxigraph as ox
 
 from .. import __version__
+from ..addressees import registry_names
+from ..agencies import Registry
 from ..errors import DhrGraphError
 from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
@@ -110,8 +112,12 @@ def _progressbar(pages: list[Path]) -> Any:
 @main.command("parse")
 @click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-@click.option("--strict", is_flag=True, help="A mismatch with 'Extracted: N recs' is an error.")
-def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option("--strict", is_flag=True,
+              help="Warnings (a mismatch with 'Extracted: N recs', a missing header field) are errors.")
+@click.option("--registry", "registry_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra agency registry file (Turtle), to tell which names in one cell are separate "
+                   "bodies; repeatable.")
+def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: tuple[str, ...]) -> None:
     """Parse pages and print their records (JSON: one object per page).
 
     \b
@@ -119,9 +125,10 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
       dhr-graph parse page.txt --format json
     """
     reviews, failed = [], False
+    known = registry_names(Registry.load(extra=registry_files)) if registry_files else None
     for page in pages:
         try:
-            review = parse_page(page, strict=strict)
+            review = parse_page(page, strict=strict, known=known)
         except DhrGraphError as exc:
             click.echo(f"dhr-graph: {exc}", err=True)
             failed = True
