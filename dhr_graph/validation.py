@@ -469,6 +469,8 @@ def _numbers(store: ox.Store, graph: str, focus: Node, value: Node | None) -> tu
                 if (found := number(q.subject)) is not None:
                     return (found,)
     f = _to_ox(focus)
+    if isinstance(f, ox.Literal):
+        return ()
     if not any(True for _ in store.quads_for_pattern(f, _TYPE, _REVIEW, g)):
         recs = {n for link in _NAMING_LINKS for q in store.quads_for_pattern(None, link, f, g)
                 if (n := number(q.subject)) is not None}
