@@ -66,7 +66,7 @@ class DataReport:
             value = f" value {_show(g, f.value)}" if f.value is not None else ""
             lines.append(f"{f.severity_name.lower():9} {_show(g, f.focus)}{where}{value}: {f.message} "
                          f"(shape {_show(g, f.shape)}, {_show(g, f.component)})")
-        counts = ", ".join(f"{n} {s.lower()}" for s, n in self.counts().items())
+        counts = ", ".join(f"{n} {_plural(s, n)}" for s, n in self.counts().items())
         lines.append(f"conforms: {str(self.conforms).lower()} ({len(self.findings)} results"
                      f"{': ' + counts if counts else ''}); engine: {self.engine}"
                      f"{' (' + self.reason + ')' if self.reason else ''}")
@@ -86,6 +86,12 @@ class DataReport:
         for f in self.findings:
             out[f.severity_name] = out.get(f.severity_name, 0) + 1
         return out
+
+
+def _plural(severity: str, n: int) -> str:
+    if severity not in SEVERITIES:
+        return f"of severity <{severity}>"
+    return severity.lower() + ("s" if n != 1 else "")
 
 
 def _n3(term: Node | None) -> str | None:

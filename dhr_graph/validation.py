@@ -571,6 +571,14 @@ def report_graph(results: Sequence[ValidationResult]) -> Graph:
     return g
 
 
+def turtle(graph: Graph) -> str:
+    """A report graph as Turtle, written by Oxigraph: rdflib writes an ill-typed literal such as
+    "none"^^xsd:boolean as a bare `none`, which no Turtle parser reads."""
+    prefixes = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF), "dhr": str(DHR)}
+    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+
+
 def add_report(g: Graph, findings: Sequence[Finding]) -> tuple[BNode, list[BNode]]:
     """Add a standard W3C SHACL validation report of `findings` to `g`; returns the report
     node and the result nodes, in the order of `findings`.
