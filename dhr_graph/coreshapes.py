@@ -92,6 +92,7 @@ class Check:
     def run(self, store: ox.Store) -> Iterator[tuple]:
         """(focus, value or None, component) of each violation, over the union of the store's graphs."""
         solutions = store.query(self.query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
         names = {v.value for v in solutions.variables}
         with_value = "value" in names
         if len(self.components) == 1:
@@ -123,7 +124,7 @@ def _deactivated(shapes: Graph, shape: Node) -> bool:
 
 def _class_types(shapes: Graph) -> set[Node]:
     """rdfs:Class and its subclasses in the shapes graph (SHACL instances of rdfs:Class)."""
-    return set(shapes.transitive_subjects(RDFS.subClassOf, RDFS.Class))
+    return {c for c in shapes.transitive_subjects(RDFS.subClassOf, RDFS.Class) if c is not None}
 
 
 def _is_implicit_class(shapes: Graph, shape: Node) -> bool:
@@ -188,15 +189,19 @@ def _compile(shapes: Graph, shape: Node) -> list[Check]:
     if not routes:
         return []  # a shape no focus node reaches validates nothing
     paths = list(shapes.objects(shape, SH.path))
-    if len(paths) > 1 or (paths and not isinstance(paths[0], URIRef)):
-        raise Unsupported(f"shape {shape}: only one predicate path is compiled")
-    path = paths[0] if paths else None
+    path: URIRef | None = None
+    if paths:
+        if len(paths) > 1 or not isinstance(paths[0], URIRef):
+            raise Unsupported(f"shape {shape}: only one predicate path is compiled")
+        path = paths[0]
     if (shape, SH.sparql, None) in shapes:
         raise Unsupported(f"shape {shape}: mixes core and SHACL-SPARQL constraints")
     severities = list(shapes.objects(shape, SH.severity))
-    if len(severities) > 1 or (severities and not isinstance(severities[0], URIRef)):
-        raise Unsupported(f"shape {shape}: sh:severity must be one IRI")
-    severity = severities[0] if severities else SH.Violation
+    severity: URIRef = SH.Violation
+    if severities:
+        if len(severities) > 1 or not isinstance(severities[0], URIRef):
+            raise Unsupported(f"shape {shape}: sh:severity must be one IRI")
+        severity = severities[0]
     message = str(shapes.value(shape, SH.message) or "")
     if len(routes) == 1:
         keys, focus = "?this", _focus(routes[0])
@@ -211,6 +216,8 @@ def _compile(shapes: Graph, shape: Node) -> list[Check]:
         checks.append(Check(shape, (component_of(parameter),), severity, message or default_message, path, query))
 
     for parameter, obj in sorted(shapes.predicate_objects(shape)):
+        if not isinstance(parameter, URIRef):
+            continue
         name = str(parameter).rsplit("#", 1)[-1]
         if parameter in (SH.minCount, SH.maxCount):
             if path is None:
@@ -265,14 +272,19 @@ def _integer(shape: Node, parameter: URIRef, obj: Node) -> int:
 
 def _violation(shapes: Graph, shape: Node, component: URIRef, obj: Node) -> str:
     """A SPARQL expression true when ?value breaks `component` with parameter `obj`."""
+    if component in (SH.datatype, SH.nodeKind) and not isinstance(obj, URIRef):
+        raise Unsupported(f"shape {shape}: {component} {obj} is not an IRI")
     if component == SH.datatype:
+        assert isinstance(obj, URIRef)
         if obj not in _LEXICAL and obj != RDF.langString:
             raise Unsupported(f"shape {shape}: sh:datatype {obj} has no lexical check here")
         test = f"isLiteral(?value) && DATATYPE(?value) = {_term(obj)}"
-        if _LEXICAL.get(obj):
-            test += f" && REGEX(STR(?value), {_string(_LEXICAL[obj])})"
+        lexical = _LEXICAL.get(obj)
+        if lexical:
+            test += f" && REGEX(STR(?value), {_string(lexical)})"
         return f"!({test})"
     if component == SH.nodeKind:
+        assert isinstance(obj, URIRef)
         if obj not in _NODE_KINDS:
             raise Unsupported(f"shape {shape}: unknown sh:nodeKind {obj}")
         return _NODE_KINDS[obj]
@@ -282,6 +294,7 @@ def _violation(shapes: Graph, shape: Node, component: URIRef, obj: Node) -> str:
         # Oxigraph's regex engine has no look-around or back-references; a pattern it cannot
         # read would make every FILTER fail silently, so such a shape goes to pySHACL
         probe = ox.Store().query(f'SELECT (REGEX("", {args}) AS ?ok) WHERE {{}}')
+        assert isinstance(probe, ox.QuerySolutions)
         if next(iter(probe))["ok"] is None:
             raise Unsupported(f"shape {shape}: sh:pattern {obj!s} is beyond Oxigraph's regular expressions")
         return f"isBlank(?value) || !REGEX(STR(?value), {args})"

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.stores.memory import SimpleMemory
@@ -46,7 +47,6 @@ from .store import GraphStore
 
 DEFAULT_BATCH = 250  # reviews per pySHACL run: large enough to amortise, small enough for memory
 SEVERITIES = ("Violation", "Warning", "Info")
-_LENIENT = {SH.Warning, SH.Info}  # severities that do not stop a review from landing
 _VAR_RE = re.compile(r"\{[?$](\w+)\}")
 _THIS_RE = re.compile(r"\$this\b")
 # Links from a review's nodes to the nodes that own them, used to name recommendations.
@@ -85,8 +85,7 @@ class Finding:
 
 
 def severity_name(severity: Node) -> str:
-    text = str(severity)
-    return text[len(str(SH)):] if text.startswith(str(SH)) else text
+    return str(severity).removeprefix(str(SH))
 
 
 @dataclass(frozen=True)
@@ -259,8 +258,12 @@ def _batch_graph() -> Graph:
 
 def run_pyshacl(data: Graph, shapes: Graph) -> list[Finding]:
     """The general engine: pySHACL's results (the top-level ones, not those nested in sh:detail)."""
-    _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=False,
-                                  inplace=True, allow_warnings=True, allow_infos=True)
+    try:
+        _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=False,
+                                      inplace=True, allow_warnings=True, allow_infos=True)
+    except ReportableRuntimeError as exc:  # shapes pySHACL cannot use (sh:minCount "many")
+        first = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).strip().splitlines()[0]
+        raise ValidationError(f"pySHACL cannot use these shapes: {first}") from None
     out = []
     for top in report.subjects(RDF.type, SH.ValidationReport):
         for node in report.objects(top, SH.result):
@@ -542,7 +545,8 @@ def report_json(results: Sequence[ValidationResult]) -> str:
         "reviews": [
             {"source": r.source, "graph": r.graph, "conforms": r.conforms,
              "results": [{"severity": x.severity, "recommendation": list(x.numbers), "message": x.message,
-                          "focus": x.focus, "path": x.path, "value": x.value, "shape": x.shape}
+                          "focus": x.focus, "path": x.path, "value": x.value, "shape": x.shape,
+                          "component": x.component}
                          for x in r.results]}
             for r in results
         ],
@@ -576,7 +580,7 @@ def turtle(graph: Graph) -> str:
     "none"^^xsd:boolean as a bare `none`, which no Turtle parser reads."""
     prefixes = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF), "dhr": str(DHR)}
     triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]  # type: ignore[arg-type]
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    return bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"").decode("utf-8")
 
 
 def add_report(g: Graph, findings: Sequence[Finding]) -> tuple[BNode, list[BNode]]:
@@ -605,14 +609,15 @@ def add_report(g: Graph, findings: Sequence[Finding]) -> tuple[BNode, list[BNode
             g.add((node, SH.value, f.value))
         if f.path is not None:  # a complex path is written out again for each result, as SHACL engines do
             fresh: dict[Node, Node] = {}
-
-            def copy(term: Node) -> Node:
-                return fresh.setdefault(term, BNode()) if isinstance(term, BNode) else term
-
-            g.add((node, SH.resultPath, copy(f.path)))
+            g.add((node, SH.resultPath, _fresh(f.path, fresh)))
             for s, p, o in f.path_triples:
-                g.add((copy(s), p, copy(o)))
+                g.add((_fresh(s, fresh), p, _fresh(o, fresh)))
     return report, nodes
+
+
+def _fresh(term: Node, renamed: dict[Node, Node]) -> Node:
+    """A blank node renamed once per copy; other terms as they are."""
+    return renamed.setdefault(term, BNode()) if isinstance(term, BNode) else term
 
 
 # ---------------------------------------------------------------- a whole store

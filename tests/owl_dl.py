@@ -28,11 +28,12 @@ from rdflib.term import Node
 RESERVED = (str(RDF), str(RDFS), str(OWL), str(XSD))
 # The OWL 2 datatype map (OWL 2 Structural Specification, section 4), with rdf:langString.
 DATATYPE_MAP = {RDF.PlainLiteral, RDF.XMLLiteral, RDFS.Literal, RDF.langString, OWL.real, OWL.rational,
-                *(XSD[n] for n in (
-                    "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int "
-                    "short byte unsignedLong unsignedInt unsignedShort unsignedByte double float string "
-                    "normalizedString token language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI "
-                    "dateTime dateTimeStamp").split())}
+                *(XSD[n] for n in [
+                    "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
+                    "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
+                    "unsignedByte", "double", "float", "string", "normalizedString", "token", "language", "Name",
+                    "NCName", "NMTOKEN", "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime",
+                    "dateTimeStamp"])}
 # Built-in terms that may stand where a class, a property or a datatype stands.
 BUILT_IN_CLASSES = {OWL.Thing, OWL.Nothing}
 BUILT_IN_PROPERTIES = {RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDFS.label,

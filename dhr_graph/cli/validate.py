@@ -52,6 +52,9 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
     """
     if data and store is not None:
         raise click.UsageError("give --store or --data, not both")
+    # pySHACL logs why it cannot use a shapes graph to its own stderr handler before raising; the
+    # error line below says it once
+    logging.getLogger("pyshacl-validate").disabled = True
     try:
         if data:
             text, failed = _validate_data(data, shapes, fmt)
