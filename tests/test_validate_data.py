@@ -109,3 +109,26 @@ def test_store_and_data_together_is_a_usage_error(tmp_path: Path) -> None:
     data, _ = _suite("misc/severity-001")
     run = CliRunner().invoke(command, ["--data", str(data), "--store", str(tmp_path)])
     assert run.exit_code == 2 and "not both" in run.output
+
+
+def test_store_with_shapes_pyshacl_cannot_use(tmp_path: Path, sample_store: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                      '<urn:s> sh:targetNode <urn:a> ; sh:path <urn:p> ; sh:minCount "many" .\n', encoding="utf-8")
+    run = CliRunner().invoke(command, ["--store", str(sample_store), "--shapes", str(shapes)])
+    assert run.exit_code == 2 and "pySHACL cannot use these shapes" in run.stderr and "Traceback" not in run.output
+
+
+def test_shacl_sparql_of_ones_own_runs_in_pyshacl(tmp_path: Path) -> None:
+    """The set-at-a-time runner needs queries that bind $this themselves; this one does not."""
+    data = tmp_path / "data.ttl"
+    data.write_text("<urn:a> a <urn:C> .\n<urn:b> a <urn:C> ; <urn:p> 1 .\n", encoding="utf-8")
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text('@prefix sh: <http://www.w3.org/ns/shacl#> .\n<urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ;\n'
+                      '  sh:sparql [ sh:select "SELECT $this WHERE { FILTER NOT EXISTS { $this <urn:p> ?v } }" ] .\n',
+                      encoding="utf-8")
+    from dhr_graph.datagraph import validate_data
+
+    report = validate_data([data], [shapes])
+    assert report.engine == "pyshacl" and "SHACL-SPARQL" in (report.reason or "")
+    assert [str(f.focus) for f in report.findings] == ["urn:a"]
