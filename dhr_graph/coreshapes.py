@@ -246,16 +246,17 @@ def _compile(shapes: Graph, shape: Node) -> list[Check]:
         add(parameter, f"SELECT DISTINCT {keys} ?value WHERE {{ {focus} {values} FILTER(COALESCE({test}, false)) }}",
             f"Value does not satisfy sh:{str(parameter).rsplit('#', 1)[-1]}")
     elif tests:
-        # one scan for all the value tests of a shape, with a column per test: a value
-        # breaking two of them gives two results (an error in a test means no violation)
+        # one scan for all the value tests of a shape; then, for the few values that fail, a
+        # column per test: a value breaking two of them gives two results (an error in a test
+        # means no violation)
+        failing = " || ".join(f"COALESCE({t}, false)" for _, t in tests)
         binds = " ".join(f"BIND(COALESCE({t}, false) AS ?c{i})" for i, (_, t) in enumerate(tests))
         columns = " ".join(f"?c{i}" for i in range(len(tests)))
-        failing = " || ".join(f"?c{i}" for i in range(len(tests)))
         names = "+".join(str(p).rsplit("#", 1)[-1] for p, _ in tests)
         checks.append(Check(shape, tuple(component_of(p) for p, _ in tests), severity,
                             message or f"Value does not satisfy sh:{names}", path,
-                            f"SELECT DISTINCT {keys} ?value {columns} WHERE {{ {focus} {values} {binds} "
-                            f"FILTER({failing}) }}"))
+                            f"SELECT DISTINCT {keys} ?value {columns} WHERE {{ "
+                            f"{{ {focus} {values} FILTER({failing}) }} {binds} }}"))
     return checks
 
 
