@@ -132,3 +132,25 @@ def test_shacl_sparql_of_ones_own_runs_in_pyshacl(tmp_path: Path) -> None:
     report = validate_data([data], [shapes])
     assert report.engine == "pyshacl" and "SHACL-SPARQL" in (report.reason or "")
     assert [str(f.focus) for f in report.findings] == ["urn:a"]
+
+
+def test_implicit_class_target_on_a_store(tmp_path: Path, sample_store: Path) -> None:
+    """A shape that is also a class targets its instances: the same rule written with sh:targetClass
+    and as an implicit class target finds the same recommendations (it used to find none)."""
+    from dhr_graph import resources
+
+    bundled = [str(p) for p in sorted(resources.shapes_dir().glob("*.ttl"))]
+    head = ("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+            "@prefix dhr: <https://w3id.org/dhr-graph/def/> .\n")
+    counts = []
+    for name, shape in [("explicit.ttl", "<urn:shape:short> a sh:NodeShape ; sh:targetClass dhr:Recommendation ;"),
+                        ("implicit.ttl", "dhr:Recommendation a rdfs:Class , sh:NodeShape ;")]:
+        path = tmp_path / name
+        path.write_text(head + shape + ' sh:property [ sh:path dhr:text ; sh:maxLength 10 ; '
+                        'sh:message "SYNTHETIC test shape: a text of at most 10 characters." ] .\n', encoding="utf-8")
+        run = CliRunner().invoke(command, ["--store", str(sample_store), "--format", "json",
+                                           *(a for p in [*bundled, str(path)] for a in ("--shapes", p))])
+        assert run.exit_code == 1, run.output
+        (review,) = json.loads(run.stdout)["reviews"]
+        counts.append(sum(1 for r in review["results"] if r["message"].startswith("SYNTHETIC")))
+    assert counts[0] == counts[1] == 18
