@@ -72,8 +72,8 @@ _T = {name: iri(str(term)) for name, term in {
     "classification": ORG.classification, "locality": DHR.locality, "succeededBy": DHR.succeededBy,
     "successionDate": DHR.successionDate,
 }.items()}
-_GYM, _GY, _NNI, _PI, _DEC, _DT, _DATE = (str(XSD[n]) for n in (
-    "gYearMonth", "gYear", "nonNegativeInteger", "positiveInteger", "decimal", "dateTime", "date"))
+_GYM, _INT, _NNI, _PI, _DEC, _DT, _DATE = (str(XSD[n]) for n in (
+    "gYearMonth", "integer", "nonNegativeInteger", "positiveInteger", "decimal", "dateTime", "date"))
 
 
 def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | None = None) -> tuple[str, str]:
@@ -101,7 +101,7 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     if review.published:
         add(rv, t["issued"], lit(review.published, _GYM))
     if review.year_of_death is not None:
-        add(rv, t["yearOfDeath"], lit(f"{review.year_of_death:04d}", _GY))
+        add(rv, t["yearOfDeath"], lit(str(review.year_of_death), _INT))  # an integer: OWL 2 has no year type
     if review.extracted_count is not None:
         add(rv, t["extractedCount"], lit(str(review.extracted_count), _NNI))
     if review.summary:

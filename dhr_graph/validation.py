@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.stores.memory import SimpleMemory
@@ -61,18 +62,47 @@ class ValidationError(DhrGraphError):
     """The shapes themselves cannot be used (bad Turtle, unsupported SHACL-SPARQL form)."""
 
 
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL validation result as RDF terms, whichever engine found it."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    shape: Node
+    component: URIRef
+    severity: URIRef
+    message: str
+    path_triples: tuple[Triple, ...] = ()  # the description of a complex (blank-node) path
+
+    @property
+    def severity_name(self) -> str:
+        """"Violation", "Warning", "Info", or the IRI of a severity of the user's own."""
+        return severity_name(self.severity)
+
+
+def severity_name(severity: Node) -> str:
+    return str(severity).removeprefix(str(SH))
+
+
 @dataclass(frozen=True)
 class ShapeResult:
     """One SHACL result, with what a person needs to find it on the page."""
 
-    severity: str  # "Violation" | "Warning" | "Info"
+    severity: str  # "Violation" | "Warning" | "Info", or a severity IRI of the user's own
     focus: str
     path: str | None
     message: str
     value: str | None = None
     shape: str | None = None
     numbers: tuple[str, ...] = ()  # recommendation number(s) the result concerns
-    terms: tuple[Node | None, ...] = field(default=(), compare=False, repr=False)  # focus, path, value, shape
+    component: str | None = None  # the constraint component's IRI
+    # the same as RDF terms (focus, path, value, shape): "Berg" and "Berg"@de are two results
+    terms: tuple[Node | None, ...] = field(default=(), repr=False)
+    finding: Finding | None = field(default=None, compare=False, repr=False)
 
     def where(self) -> str:
         if not self.numbers:
@@ -90,8 +120,9 @@ class ValidationResult:
 
     @property
     def conforms(self) -> bool:
-        """Only violations stop a review from landing; warnings and infos are reported."""
-        return not any(r.severity == "Violation" for r in self.results)
+        """Only violations stop a review from landing; warnings and infos are reported. (A
+        severity of the user's own counts as a violation: nothing says it is harmless.)"""
+        return not any(r.severity not in ("Warning", "Info") for r in self.results)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -128,7 +159,7 @@ class SparqlConstraint:
 
     shape: URIRef
     target: URIRef
-    severity: str
+    severity: URIRef
     message: str
     text: str
     prefixes: dict[str, str]
@@ -151,7 +182,7 @@ class SparqlConstraint:
                 prefixes[str(shapes.value(decl, SH.prefix))] = str(shapes.value(decl, SH.namespace))
             severity = shapes.value(shape, SH.severity) or SH.Violation  # a shape's, as in SHACL
             message = shapes.value(node, SH.message) or shapes.value(shape, SH.message) or Literal("does not conform")
-            constraint = cls(shape, targets[0], str(severity).rsplit("#", 1)[-1], str(message),
+            constraint = cls(shape, targets[0], URIRef(severity), str(message),
                              _THIS_RE.sub("?this", select), prefixes)
             try:
                 list(constraint.run(ox.Store()))
@@ -192,7 +223,8 @@ def _from_ox(term: object) -> Node:
             return Literal(term.value, lang=term.language)
         if term.datatype.value == _XSD_STRING:
             return Literal(term.value)  # rdflib writes simple literals without a datatype
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        # as written: rdflib would otherwise rewrite an ill-typed "none"^^xsd:boolean as "false"
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise TypeError(f"unsupported RDF term {term!r}")
@@ -203,11 +235,62 @@ class _BatchStore(SimpleMemory):
     accepts it (pySHACL wraps every data graph in a Dataset, and only ever reads this one).
 
     A batch is one graph, so the per-triple context bookkeeping of rdflib's default store
-    buys nothing here; without it, filling and reading the batch is about 3x faster.
+    buys nothing here; without it, filling and reading the batch is about 3x faster. Every
+    triple says it is in `graph`, the one graph the store holds: pySHACL looks for a blank
+    node's graph that way before it names the node in a message.
     """
 
     context_aware = True
     graph_aware = True
+    graph: Graph | None = None
+
+    def triples(self, triple_pattern, context=None):  # type: ignore[no-untyped-def, override]
+        home = (self.graph,) if self.graph is not None else ()
+        for triple, _ in super().triples(triple_pattern, context):
+            yield triple, iter(home)
+
+
+def _batch_graph() -> Graph:
+    store = _BatchStore()
+    graph = store.graph = Graph(store=store)
+    return graph
+
+
+def run_pyshacl(data: Graph, shapes: Graph) -> list[Finding]:
+    """The general engine: pySHACL's results (the top-level ones, not those nested in sh:detail)."""
+    try:
+        _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=False,
+                                      inplace=True, allow_warnings=True, allow_infos=True)
+    except ReportableRuntimeError as exc:  # shapes pySHACL cannot use (sh:minCount "many")
+        first = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).strip().splitlines()[0]
+        raise ValidationError(f"pySHACL cannot use these shapes: {first}") from None
+    out = []
+    for top in report.subjects(RDF.type, SH.ValidationReport):
+        for node in report.objects(top, SH.result):
+            path = report.value(node, SH.resultPath)
+            out.append(Finding(
+                focus=report.value(node, SH.focusNode), path=path, value=report.value(node, SH.value),
+                shape=report.value(node, SH.sourceShape),
+                component=report.value(node, SH.sourceConstraintComponent),
+                severity=report.value(node, SH.resultSeverity),
+                message=str(report.value(node, SH.resultMessage) or "does not conform"),
+                path_triples=_description(report, path) or _description(shapes, path)))
+    return out
+
+
+def _description(graph: Graph, node: Node | None) -> tuple[Triple, ...]:
+    """The triples describing a blank node, and the blank nodes it leads to (a complex path)."""
+    out: list[Triple] = []
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if not isinstance(n, BNode) or n in seen:
+            continue
+        seen.add(n)
+        for p, o in graph.predicate_objects(n):
+            out.append((n, p, o))
+            todo.append(o)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- the validator
@@ -279,52 +362,60 @@ class Validator:
             out.extend(ValidationResult(rg.source, found.get(rg.iri, ()), rg.iri) for rg in batch)
         return out
 
+    def findings(self, store: ox.Store) -> list[Finding]:
+        """Every result of the shapes over the union of the store's graphs, in no set order.
+
+        Two results that differ only in how they were reached (a property shape of two node
+        shapes that share a focus node) are two findings, as in a SHACL report.
+        """
+        clock = time.perf_counter()
+        out: list[Finding] = []
+        if self.checks is not None:
+            convert = _FromOxCache()
+            for c in self.checks:
+                out.extend(Finding(convert(focus), c.path, convert(value) if value is not None else None, c.shape,
+                                   component, c.severity, c.message) for focus, value, component in c.run(store))
+            clock = self._tick("core shapes (compiled to SPARQL)", clock)
+        else:
+            out.extend(self._pyshacl(store))
+            clock = self._tick("core shapes (pySHACL)", clock)
+        for constraint in self.sparql:
+            out.extend(Finding(row["this"], row.get("path"), row.get("value"), constraint.shape,
+                               SH.SPARQLConstraintComponent, constraint.severity, constraint.render(row))
+                       for row in constraint.run(store))
+        self._tick("SHACL-SPARQL", clock)
+        return out
+
     def check(self, store: ox.Store, reviews: Sequence[str]) -> dict[str, tuple[ShapeResult, ...]]:
         """Results per review graph IRI, for the review graphs `reviews` of `store`.
 
-        The shapes see the union of the store's graphs (reviews and reference data). No shape compares one review with another (see
-        shapes/dhr-shapes.ttl), so this gives the same verdicts as one review at a time; each
-        result is given to the review graphs that describe its focus node, or else to those
-        that point at it (a reference node such as a registered agency).
+        The shapes see the union of the store's graphs (reviews and reference data). No shape
+        compares one review with another (see shapes/dhr-shapes.ttl), so this gives the same
+        verdicts as one review at a time; each result is given to the review graphs that
+        describe its focus node, or else to those that point at it (a reference node such as
+        a registered agency). The store holds literals in Oxigraph's canonical form
+        ("4.0"^^xsd:decimal as "4"), and that is the form validated and reported.
         """
+        found = self.findings(store)
         clock = time.perf_counter()
-        raw: list[tuple[str, Node, Node | None, Node | None, Node | None, str]] = []
-        if self.checks is not None:
-            for c in self.checks:
-                raw.extend((c.severity, _from_ox(focus), c.path, _from_ox(value) if value is not None else None,
-                            c.shape, c.message) for focus, value in c.run(store))
-            clock = self._tick("core shapes (compiled to SPARQL)", clock)
-        else:
-            raw.extend(self._pyshacl(store))
-            clock = self._tick("core shapes (pySHACL)", clock)
-        for constraint in self.sparql:
-            raw.extend((constraint.severity, row["this"], row.get("path"), row.get("value"), constraint.shape,
-                        constraint.render(row)) for row in constraint.run(store))
-        clock = self._tick("SHACL-SPARQL", clock)
-
         wanted = set(reviews)
-        per_review: dict[str, set[ShapeResult]] = defaultdict(set)
-        for severity, focus, path, value, shape, message in raw:
-            for graph in _owners(store, wanted, focus, path, value):
-                per_review[graph].add(ShapeResult(
-                    severity=severity, focus=str(focus), path=_str(path), message=message, value=_str(value),
-                    shape=_str(shape), numbers=_numbers(store, graph, focus, value),
-                    terms=(focus, path, value, shape)))
+        per_review: dict[str, list[ShapeResult]] = defaultdict(list)
+        for f in found:
+            for graph in _owners(store, wanted, f.focus, f.path, f.value):
+                per_review[graph].append(ShapeResult(
+                    severity=f.severity_name, focus=str(f.focus), path=_str(f.path), message=f.message,
+                    value=_str(f.value), shape=_str(f.shape), numbers=_numbers(store, graph, f.focus, f.value),
+                    component=str(f.component), terms=(f.focus, f.path, f.value, f.shape), finding=f))
         self._tick("results", clock)
         return {g: tuple(sorted(rs, key=_order)) for g, rs in per_review.items()}
 
-    def _pyshacl(self, store: ox.Store) -> Iterator[tuple]:
+    def _pyshacl(self, store: ox.Store) -> list[Finding]:
         """The general engine, for shapes that coreshapes.py does not compile."""
-        data = Graph(store=_BatchStore())
+        data = _batch_graph()
         convert = _FromOxCache()
         for q in store.quads_for_pattern(None, None, None, None):
             data.store.add((convert(q.subject), convert(q.predicate), convert(q.object)), data)
-        _, report, _ = shacl_validate(data, shacl_graph=self.core, inference="none", advanced=False,
-                                      inplace=True, allow_warnings=True, allow_infos=True)
-        for node in report.subjects(RDF.type, SH.ValidationResult):
-            yield (str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1], report.value(node, SH.focusNode),
-                   report.value(node, SH.resultPath), report.value(node, SH.value),
-                   report.value(node, SH.sourceShape), str(report.value(node, SH.resultMessage) or "does not conform"))
+        return run_pyshacl(data, self.core)
 
     def _tick(self, phase: str, since: float) -> float:
         now = time.perf_counter()
@@ -338,8 +429,11 @@ def _graphs_of(quads: Iterable[ox.Quad], wanted: set[str]) -> set[str]:
 
 def _owners(store: ox.Store, wanted: set[str], focus: Node, path: Node | None, value: Node | None) -> set[str]:
     """The review graphs a result belongs to; on a node several reviews describe, only those
-    whose own graph holds the offending value."""
+    whose own graph holds the offending value. (A literal focus node belongs to the graphs
+    that hold it as a value.)"""
     f = _to_ox(focus)
+    if isinstance(f, ox.Literal):
+        return _graphs_of(store.quads_for_pattern(None, None, f, None), wanted)
     found = _graphs_of(store.quads_for_pattern(f, None, None, None), wanted)
     if len(found) > 1 and isinstance(path, URIRef) and value is not None:
         found = _graphs_of(store.quads_for_pattern(f, _to_ox(path), _to_ox(value), None), wanted) or found
@@ -351,7 +445,12 @@ def _str(node: Node | None) -> str | None:
 
 
 def _order(r: ShapeResult) -> tuple:
-    return (SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9, r.numbers, r.message, r.focus)
+    return (SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9, r.numbers, r.message, r.focus,
+            r.path or "", r.value or "", r.shape or "", r.component or "", tuple(_key(t) for t in r.terms))
+
+
+def _key(term: Node | None) -> str:
+    return "" if term is None else term.n3()
 
 
 def _numbers(store: ox.Store, graph: str, focus: Node, value: Node | None) -> tuple[str, ...]:
@@ -373,6 +472,8 @@ def _numbers(store: ox.Store, graph: str, focus: Node, value: Node | None) -> tu
                 if (found := number(q.subject)) is not None:
                     return (found,)
     f = _to_ox(focus)
+    if isinstance(f, ox.Literal):
+        return ()
     if not any(True for _ in store.quads_for_pattern(f, _TYPE, _REVIEW, g)):
         recs = {n for link in _NAMING_LINKS for q in store.quads_for_pattern(None, link, f, g)
                 if (n := number(q.subject)) is not None}
@@ -385,6 +486,8 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))
+    if not isinstance(term, Literal):
+        raise TypeError(f"unsupported RDF term {term!r}")
     if term.language:
         return ox.Literal(str(term), language=term.language)
     return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
@@ -442,7 +545,8 @@ def report_json(results: Sequence[ValidationResult]) -> str:
         "reviews": [
             {"source": r.source, "graph": r.graph, "conforms": r.conforms,
              "results": [{"severity": x.severity, "recommendation": list(x.numbers), "message": x.message,
-                          "focus": x.focus, "path": x.path, "value": x.value, "shape": x.shape}
+                          "focus": x.focus, "path": x.path, "value": x.value, "shape": x.shape,
+                          "component": x.component}
                          for x in r.results]}
             for r in results
         ],
@@ -450,30 +554,70 @@ def report_json(results: Sequence[ValidationResult]) -> str:
 
 
 def report_graph(results: Sequence[ValidationResult]) -> Graph:
-    """A standard SHACL validation report (one sh:ValidationReport for all reviews)."""
+    """A standard SHACL validation report (one sh:ValidationReport for all reviews), each result
+    also naming its source page and recommendation numbers (`dhr:sourceFile`, `dhr:number`).
+
+    `sh:conforms` is SHACL's: false as soon as there is any result, warnings and infos
+    included (a review with only warnings still lands; see ValidationResult.conforms)."""
     g = Graph()
-    g.bind("sh", SH)
     g.bind("dhr", DHR)
-    report = BNode()
-    g.add((report, RDF.type, SH.ValidationReport))
-    g.add((report, SH.conforms, Literal(all(r.conforms for r in results))))
+    _, nodes = add_report(g, [x.finding for r in results for x in r.results if x.finding is not None])
+    extra = iter(nodes)
     for r in results:
         for x in r.results:
-            node = BNode()
-            focus, path, value, shape = (x.terms + (None, None, None, None))[:4]
-            g.add((report, SH.result, node))
-            g.add((node, RDF.type, SH.ValidationResult))
-            g.add((node, SH.resultSeverity, SH[x.severity]))
-            g.add((node, SH.focusNode, focus if focus is not None else URIRef(x.focus)))
-            g.add((node, SH.resultMessage, Literal(x.message)))
-            for pred, term in ((SH.resultPath, path), (SH.value, value), (SH.sourceShape, shape)):
-                if term is not None:
-                    g.add((node, pred, term))
+            if x.finding is None:
+                continue
+            node = next(extra)
             if r.graph:
                 g.add((node, DHR.sourceFile, Literal(r.source)))
             for number in x.numbers:
                 g.add((node, DHR.number, Literal(number, datatype=XSD.string)))
     return g
+
+
+def turtle(graph: Graph) -> str:
+    """A report graph as Turtle, written by Oxigraph: rdflib writes an ill-typed literal such as
+    "none"^^xsd:boolean as a bare `none`, which no Turtle parser reads."""
+    prefixes = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF), "dhr": str(DHR)}
+    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    return bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"").decode("utf-8")
+
+
+def add_report(g: Graph, findings: Sequence[Finding]) -> tuple[BNode, list[BNode]]:
+    """Add a standard W3C SHACL validation report of `findings` to `g`; returns the report
+    node and the result nodes, in the order of `findings`.
+
+    Each sh:result has its focus node, path (with the description of a complex path), value,
+    source shape, source constraint component, severity and message."""
+    g.bind("sh", SH)
+    report = BNode()
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(not findings)))
+    nodes = []
+    for f in findings:
+        node = BNode()
+        nodes.append(node)
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.resultSeverity, f.severity))
+        g.add((node, SH.focusNode, f.focus))
+        g.add((node, SH.sourceConstraintComponent, f.component))
+        g.add((node, SH.sourceShape, f.shape))
+        if f.message:
+            g.add((node, SH.resultMessage, Literal(f.message)))
+        if f.value is not None:
+            g.add((node, SH.value, f.value))
+        if f.path is not None:  # a complex path is written out again for each result, as SHACL engines do
+            fresh: dict[Node, Node] = {}
+            g.add((node, SH.resultPath, _fresh(f.path, fresh)))
+            for s, p, o in f.path_triples:
+                g.add((_fresh(s, fresh), p, _fresh(o, fresh)))
+    return report, nodes
+
+
+def _fresh(term: Node, renamed: dict[Node, Node]) -> Node:
+    """A blank node renamed once per copy; other terms as they are."""
+    return renamed.setdefault(term, BNode()) if isinstance(term, BNode) else term
 
 
 # ---------------------------------------------------------------- a whole store

@@ -1,15 +1,17 @@
-"""`dhr-graph validate`: check a whole store against the SHACL shapes, and say where it fails."""
+"""`dhr-graph validate`: check a whole store, or any RDF data graph, against SHACL shapes."""
 
 from __future__ import annotations
 
+import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from ..errors import DhrGraphError
 from ..store import GraphStore, default_store_path
-from ..validation import report_graph, report_json, report_text, validate_store
+from ..validation import report_graph, report_json, report_text, turtle, validate_store
 
 FORMATS = ("text", "json", "ttl")
 
@@ -17,35 +19,84 @@ FORMATS = ("text", "json", "ttl")
 @click.command("validate")
 @click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Validate this RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) instead of a "
+                   "store; repeatable (the files are validated as one graph).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text: grouped by review; json: the same, for programs; ttl: a SHACL validation report.")
+              help="text: for people; json: for programs; ttl: a standard W3C SHACL validation report.")
 @click.option("--shapes", "shapes", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use these shapes files instead of the bundled shapes; repeatable.")
-def command(store: Path | None, fmt: str, shapes: tuple[Path, ...]) -> None:
-    """Validate every review graph of a store against the shapes.
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file (written whole or not at all) instead of standard output.")
+def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[Path, ...],
+            output: Path | None) -> None:
+    """Validate every review graph of a store, or the RDF files given with --data, against the shapes.
 
-    Each review is checked with the reference data it points at (theme scheme, sector
-    scheme, agency registry) as the store holds them. The report is grouped by review and
-    names the source page and the recommendation number of each result.
+    With --store (the default), each review is checked with the reference data it points at
+    (theme scheme, sector scheme, agency registry) as the store holds them; the report is
+    grouped by review and names the source page and the recommendation number of each result.
 
-    Exit status: 0 no violations (warnings and infos may be listed), 1 violations,
-    2 validation could not run (no store, unreadable shapes).
+    With --data, the files are one data graph checked against --shapes (default: the bundled
+    shapes, with the bundled ontology, schemes and registry added to the data, as a build
+    does); the Turtle report is a standard W3C SHACL validation report, whose sh:conforms is
+    false as soon as there is any result, warnings and infos included.
+
+    Exit status: 0 no violations (warnings and infos may be listed), 1 violations (a severity
+    of your own counts as one), 2 validation could not run (no store, unreadable data or shapes).
 
     \b
     Example:
       dhr-graph validate --store dhr-store
       dhr-graph validate --store dhr-store --format json > report.json
+      dhr-graph validate --data export.ttl --shapes my-shapes.ttl --format ttl -o report.ttl
     """
+    if data and store is not None:
+        raise click.UsageError("give --store or --data, not both")
+    # pySHACL logs why it cannot use a shapes graph to its own stderr handler before raising; the
+    # error line below says it once
+    logging.getLogger("pyshacl-validate").disabled = True
     try:
-        results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
+        if data:
+            text, failed = _validate_data(data, shapes, fmt)
+        else:
+            results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
+            failed = not all(r.conforms for r in results)
+            if fmt == "json":
+                text = report_json(results)
+            elif fmt == "ttl":
+                text = turtle(report_graph(results))
+            else:
+                text = report_text(results)
+        if output is not None:
+            from ..export import atomic_output
+
+            with atomic_output(output, "w") as handle:
+                handle.write(text)
+        else:
+            click.echo(text, nl=False)
     except DhrGraphError as exc:
         click.echo(f"dhr-graph: {exc}", err=True)
         sys.exit(2)
-    if fmt == "json":
-        click.echo(report_json(results), nl=False)
-    elif fmt == "ttl":
-        click.echo(report_graph(results).serialize(format="turtle"), nl=False)
-    else:
-        click.echo(report_text(results), nl=False)
-    if not all(r.conforms for r in results):
+    except OSError as exc:
+        click.echo(f"dhr-graph: {output}: cannot write the report: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    if failed:
         sys.exit(1)
+
+
+def _validate_data(data: tuple[Path, ...], shapes: tuple[Path, ...], fmt: str) -> tuple[str, bool]:
+    from ..datagraph import validate_data
+
+    # rdflib warns, with a traceback, about each ill-typed literal ("none"^^xsd:boolean); finding
+    # those is the validator's job, and the report lists them
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        report = validate_data(list(data), list(shapes) or None)
+    if fmt == "json":
+        text = report.json()
+    elif fmt == "ttl":
+        text = turtle(report.graph())
+    else:
+        text = report.text()
+    return text, report.violations > 0
