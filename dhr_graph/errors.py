@@ -24,3 +24,14 @@ class QueryError(DhrGraphError):
 
 class StoreError(DhrGraphError):
     """The store cannot be opened or written."""
+
+
+class OutputError(DhrGraphError):
+    """An output file cannot be written where asked (names the file); nothing was replaced."""
+
+
+class RemoteError(StoreError):
+    """A remote endpoint cannot be reached, refused the request, or answered badly.
+
+    Messages name the endpoint with its credentials and secret-looking parameters redacted.
+    """
