@@ -311,7 +311,7 @@ class Client:
                 raise RemoteError(where.redact(f"{where.display}: no complete answer within "
                                                f"{self.timeout:g} s")) from None
             raise
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self.close()
             raise RemoteError(where.redact(f"{where.display}: no complete answer within "
                                            f"{self.timeout:g} s")) from None

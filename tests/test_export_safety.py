@@ -159,7 +159,7 @@ def test_interrupted_export_never_leaves_a_stale_description(store, tmp_path: Pa
 
 def test_export_failing_before_any_rename_changes_nothing(store, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import dhr_graph.void as void
+    from dhr_graph import void
 
     out = tmp_path / "dhr.nt"
     out.write_text("old export\n")
@@ -223,7 +223,7 @@ def test_export_into_a_read_only_folder_is_one_line(store, tmp_path: Path) -> No
 
 
 def test_failed_export_removes_the_folders_it_made(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dhr_graph.export as export
+    from dhr_graph import export
 
     def broken(*args, **kwargs):
         raise OSError("disk full")

@@ -373,7 +373,7 @@ def test_a_600_mb_answer_does_not_take_gigabytes(server: _Server) -> None:
         "    print(exc)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     message, peak_mb = out.stdout.strip().splitlines()
     assert "over the limit of 128.0 MB" in message
