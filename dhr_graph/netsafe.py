@@ -10,6 +10,7 @@
   through `Target.redact`, which also removes the secret values wherever a server echoed them.
 * A request has an overall deadline (a server dripping one byte at a time is cut off, not only
   an idle one) and a cap on the size of the answer, which is refused before it is read past.
+* The proxy named by `http_proxy` / `https_proxy` (and `no_proxy`) is used, as urllib does.
 * A redirect is an error, never followed: following a 301/302/303 turns a POST or PUT into a
   GET, which would make an upload "succeed" without storing anything.
 """
@@ -27,6 +28,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,6 +210,7 @@ class Client:
         self._host = parts.hostname or ""
         self._port = parts.port
         self._conn: http.client.HTTPConnection | None = None
+        self._proxy = _proxy_for(parts.scheme, self._host)
 
     def __enter__(self) -> Client:
         return self
@@ -222,11 +225,18 @@ class Client:
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            if self._https:
-                self._conn = http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout,
+            host, port = self._host, self._port
+            if self._proxy is not None:  # the proxy of the environment (http_proxy, https_proxy, no_proxy)
+                host, port = self._proxy.hostname or "", self._proxy.port
+            if self._https and self._proxy is None:
+                self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
                                                          context=ssl.create_default_context())
+            elif self._https:  # through the proxy with CONNECT, then TLS to the endpoint itself
+                self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                                         context=ssl.create_default_context())
+                self._conn.set_tunnel(self._host, self._port, headers=_proxy_auth(self._proxy))
             else:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+                self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         return self._conn
 
     def request(self, method: str, where: Target, body: bytes | None = None,
@@ -238,6 +248,9 @@ class Client:
         parts = urllib.parse.urlsplit(where.url)
         path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         sent = {"Host": parts.netloc, "User-Agent": "dhr-graph", **(headers or {})}
+        if self._proxy is not None and not self._https:  # a plain-http proxy is sent the whole URL
+            path = where.url
+            sent.update(_proxy_auth(self._proxy))
         if where.authorization:
             sent["Authorization"] = where.authorization
         for attempt in (1, 2):
@@ -324,6 +337,28 @@ class Client:
             raise RemoteError(where.redact(f"{where.display}: cannot reach endpoint: {reason}")) from None
         finally:
             watchdog.cancel()
+
+
+def _proxy_for(scheme: str, host: str) -> urllib.parse.SplitResult | None:
+    """The proxy the environment names for this scheme and host, unless no_proxy exempts it
+    (loopback is never proxied)."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or _loopback(host) or urllib.request.proxy_bypass(host):
+        return None
+    if "://" not in proxy:
+        proxy = f"http://{proxy}"
+    parts = urllib.parse.urlsplit(proxy)
+    if parts.scheme != "http" or not parts.hostname:
+        raise RemoteError(f"{scheme}_proxy {redact_url(proxy)}: only http:// proxies are supported")
+    return parts
+
+
+def _proxy_auth(proxy: urllib.parse.SplitResult) -> dict[str, str]:
+    if proxy.username is None:
+        return {}
+    user = urllib.parse.unquote(proxy.username)
+    password = urllib.parse.unquote(proxy.password or "")
+    return {"Proxy-Authorization": _basic(user, password)}
 
 
 def _mb(n: int) -> str:

@@ -64,6 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         body = self._body()
         path = self.path.split("?")[0]
+        if path.startswith("http://"):  # asked as a proxy: the request line has the whole URL
+            path = "/" + path.split("/", 3)[3]
         self.server.seen.append((self.command, self.path, dict(self.headers), body))
         if path.startswith("/r3"):
             self._send(int(path[2:5]), b"moved", extra={"Location": "/ok"})
@@ -335,6 +337,21 @@ def test_a_200_that_is_not_sparql_json_blames_the_server(server: _Server) -> Non
 def test_a_good_answer_still_reads(server: _Server) -> None:
     result = run(RemoteStore(f"{server.base}/sparql"), "SELECT ?x WHERE { ?s ?p ?x }")
     assert result.values() == [{"x": "hello"}]
+
+
+def test_the_proxy_of_the_environment_is_used(server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", f"http://proxyuser:{SECRET}@127.0.0.1:{server.server_address[1]}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    result = run(RemoteStore("http://sparql.example.invalid/sparql"), "SELECT ?x WHERE { ?s ?p ?x }")
+    assert result.values() == [{"x": "hello"}]
+    method, path, headers, _ = server.seen[0]
+    assert (method, path) == ("POST", "http://sparql.example.invalid/sparql")
+    assert headers["Proxy-Authorization"].startswith("Basic ")
+    monkeypatch.setenv("no_proxy", "sparql.example.invalid")
+    with pytest.raises(RemoteError, match="cannot reach endpoint"):
+        RemoteStore("http://sparql.example.invalid/sparql", timeout=5).query("ASK {}")
+    assert len(server.seen) == 1
 
 
 # ---------------------------------------------------------------- deadline and size cap
