@@ -245,3 +245,15 @@ def test_export_over_a_directory_or_socket_is_refused(store, tmp_path: Path) -> 
     assert stat.S_ISSOCK(os.stat(sock_path).st_mode)
     with pytest.raises(OutputError, match="refusing to write over a directory"):
         export_rdf(store, tmp_path, "nt")
+
+
+def test_a_publish_url_with_a_secret_is_not_written_into_the_description(store, tmp_path: Path) -> None:
+    out = tmp_path / "dhr.nt"
+    result = _export(store, "--format", "nt", "-o", str(out), "--publish-url",
+                     "https://alice:pw123@data.example.org/dhr/?token=abc123")
+    _one_line_error(result, "publish URL", "https://***@data.example.org/dhr/?token=***")
+    assert "pw123" not in result.output and "abc123" not in result.output
+    assert list(tmp_path.iterdir()) == []
+    ok = _export(store, "--format", "nt", "-o", str(out), "--publish-url", "https://data.example.org/dhr/")
+    assert ok.exit_code == 0, ok.output
+    assert "https://data.example.org/dhr/dhr.nt" in void_path(out).read_text()
