@@ -494,3 +494,19 @@ def test_republishing_a_rebuilt_store_leaves_no_stale_triples(oxigraph: str, sam
     assert len(stamps) == 1 and "2031-01-01" in stamps[0]
     count = run(RemoteStore(f"{oxigraph}/query"), "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert int(count.values()[0]["n"]) == len(rebuilt)
+
+
+def test_a_shape_whose_sparql_uses_service_is_refused_without_a_call(server: _Server) -> None:
+    from rdflib import Graph
+
+    from dhr_graph.validation import ValidationError, Validator
+
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+          sh:sparql [ sh:select "SELECT $this WHERE {{ SERVICE <{server.base}/sparql> {{ $this ?p ?o }} }}" ] .
+    """)
+    with pytest.raises(ValidationError, match="SERVICE, which would make network calls"):
+        Validator(shapes)
+    assert server.seen == []
