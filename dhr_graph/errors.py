@@ -26,8 +26,11 @@ class StoreError(DhrGraphError):
     """The store cannot be opened or written."""
 
 
-class OutputError(DhrGraphError):
-    """An output file cannot be written where asked (names the file); nothing was replaced."""
+class OutputError(DhrGraphError, OSError):
+    """An output file cannot be written where asked (names the file); nothing was replaced.
+
+    Also an OSError, so callers of the library that caught the OSError of a failed write
+    still do."""
 
 
 class RemoteError(StoreError):
