@@ -225,16 +225,16 @@ class Client:
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            host, port = self._host, self._port
-            if self._proxy is not None:  # the proxy of the environment (http_proxy, https_proxy, no_proxy)
-                host, port = self._proxy.hostname or "", self._proxy.port
-            if self._https and self._proxy is None:
+            host, port, proxy = self._host, self._port, self._proxy
+            if proxy is not None:  # the proxy of the environment (http_proxy, https_proxy, no_proxy)
+                host, port = proxy.hostname or "", proxy.port
+            if self._https and proxy is None:
                 self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
                                                          context=ssl.create_default_context())
-            elif self._https:  # through the proxy with CONNECT, then TLS to the endpoint itself
+            elif self._https and proxy is not None:  # CONNECT through the proxy, then TLS to the endpoint
                 self._conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
                                                          context=ssl.create_default_context())
-                self._conn.set_tunnel(self._host, self._port, headers=_proxy_auth(self._proxy))
+                self._conn.set_tunnel(self._host, self._port, headers=_proxy_auth(proxy))
             else:
                 self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         return self._conn

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -25,6 +25,9 @@ from .errors import QueryError
 from .iris import PREFIXES
 from .sparqlscan import neutralise_service, refuse_service
 from .store import GraphStore
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "boolean", "review")
 _PARAM_RE = re.compile(
@@ -273,7 +276,7 @@ def _outer_group_start(text: str) -> int:
     raise QueryError("query has no WHERE group to bind parameters in")
 
 
-def run(store: GraphStore | str | Path, query: NamedQuery | str,
+def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
         params: Mapping[str, Any] | None = None, *, allow_service: bool = False) -> QueryResult:
     """Run a named query object or raw SPARQL text against the store (a GraphStore or its
     folder, or a `remote.RemoteStore` endpoint).
@@ -283,12 +286,14 @@ def run(store: GraphStore | str | Path, query: NamedQuery | str,
     """
     gs = GraphStore(store) if isinstance(store, (str, Path)) else store
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
-    local = isinstance(gs, GraphStore)
-    if local and not allow_service:
+    if isinstance(gs, GraphStore) and not allow_service:
         refuse_service(nq.text, str(nq.path))
     text = bind_values(nq.text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
     try:
-        result = gs.query(text, prefixes=PREFIXES, allow_service=True) if local else gs.query(text, prefixes=PREFIXES)
+        if isinstance(gs, GraphStore):
+            result = gs.query(text, prefixes=PREFIXES, allow_service=True)  # SERVICE was checked above
+        else:
+            result = gs.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QueryError(syntax_error_message(nq, exc)) from None
     except OSError as exc:

@@ -102,7 +102,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
         if client is None:
             client = local.client = netsafe.Client(base, timeout)
             clients.append(client)
-        body = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        body = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
         where = base.with_query(graph=graph.value) if isinstance(graph, ox.NamedNode) else _default(base)
         try:
             response = client.request("PUT", where, body, {"Content-Type": "application/n-triples"})
