@@ -510,3 +510,42 @@ def test_a_shape_whose_sparql_uses_service_is_refused_without_a_call(server: _Se
     with pytest.raises(ValidationError, match="SERVICE, which would make network calls"):
         Validator(shapes)
     assert server.seen == []
+
+
+# ---------------------------------------------------------------- https: certificates are checked
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[_Server, Path]]:
+    """The same misbehaving server behind TLS, with a self-signed certificate made by openssl."""
+    import ssl
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: cannot make a certificate for the https test")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", str(key), "-out", str(cert)], check=False, capture_output=True, timeout=60)
+    if made.returncode != 0:
+        pytest.skip(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    srv = _Server()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv, cert
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_https_checks_the_certificate(tls_server: tuple[_Server, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    srv, cert = tls_server
+    url = f"https://127.0.0.1:{srv.server_address[1]}/sparql?token={TOKEN}"
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(RemoteError, match="cannot reach endpoint: .*CERTIFICATE_VERIFY_FAILED") as err:
+        RemoteStore(url, timeout=10).query("ASK {}")
+    assert TOKEN not in str(err.value) and "\n" not in str(err.value)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust it: OpenSSL's own variable
+    result = run(RemoteStore(url, timeout=10), "SELECT ?x WHERE { ?s ?p ?x }")
+    assert result.values() == [{"x": "hello"}]
