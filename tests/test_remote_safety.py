@@ -349,10 +349,14 @@ def test_the_proxy_of_the_environment_is_used(server: _Server, monkeypatch: pyte
     method, path, headers, _ = server.seen[0]
     assert (method, path) == ("POST", "http://sparql.example.invalid/sparql")
     assert headers["Proxy-Authorization"].startswith("Basic ")
-    monkeypatch.setenv("no_proxy", "sparql.example.invalid")
+    # a host named in no_proxy is reached directly (0.0.0.0 is this machine, not loopback by name)
+    direct = f"http://0.0.0.0:{_free_port()}/sparql"
+    assert run(RemoteStore(direct), "SELECT ?x WHERE { ?s ?p ?x }").values() == [{"x": "hello"}]
+    assert len(server.seen) == 2  # through the proxy
+    monkeypatch.setenv("no_proxy", "0.0.0.0")
     with pytest.raises(RemoteError, match="cannot reach endpoint"):
-        RemoteStore("http://sparql.example.invalid/sparql", timeout=5).query("ASK {}")
-    assert len(server.seen) == 1
+        RemoteStore(direct, timeout=5).query("ASK {}")
+    assert len(server.seen) == 2
 
 
 # ---------------------------------------------------------------- deadline and size cap
