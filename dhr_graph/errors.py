@@ -24,3 +24,17 @@ class QueryError(DhrGraphError):
 
 class StoreError(DhrGraphError):
     """The store cannot be opened or written."""
+
+
+class OutputError(DhrGraphError, OSError):
+    """An output file cannot be written where asked (names the file); nothing was replaced.
+
+    Also an OSError, so callers of the library that caught the OSError of a failed write
+    still do."""
+
+
+class RemoteError(StoreError):
+    """A remote endpoint cannot be reached, refused the request, or answered badly.
+
+    Messages name the endpoint with its credentials and secret-looking parameters redacted.
+    """

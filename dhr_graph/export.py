@@ -1,4 +1,4 @@
-"""Linked-data exports of the store, written atomically (temporary file, then rename).
+"""Linked-data exports of the store, written atomically (outputs.py: temporary file, then rename).
 
 Every RDF export is written with a VoID/DCAT description of what it holds beside it
 (`NAME.void.ttl`, see void.py), so a file found on its own still says what it is, where it
@@ -8,11 +8,8 @@ came from and under which terms. JSON-LD is compacted with the context shipped i
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,10 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from . import resources
+from .errors import OutputError
 from .iris import PREFIXES
+from .netsafe import redact_url
+from .outputs import OutputFiles, atomic_output, is_stream  # noqa: F401 (atomic_output: imported from here)
 from .store import GraphStore
 
 # name -> (pyoxigraph format, keeps named graphs)
@@ -42,30 +42,6 @@ MEDIA_TYPES: dict[str, str] = {
     "rdfxml": "application/rdf+xml",
 }
 CONTEXT_FILE = "context.jsonld"
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path, mode: str = "wb") -> Iterator:
-    """Write to a temporary file beside `path` and rename it into place only on success."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            yield handle
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an export is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def void_path(path: str | Path) -> Path:
@@ -94,20 +70,30 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
     Triple formats (Turtle, N-Triples, RDF/XML) get the union of all graphs. With
     `describe`, the VoID/DCAT description is written beside the export (see `void_path`);
     `publish_url`, the folder URL the files will be published at, gives it download links.
+    The export and its description are renamed into place together (outputs.OutputFiles), so
+    an interrupted export never leaves an old description beside a new file. A stream output
+    (`/dev/null`, a pipe) is written directly and gets no description beside it.
     Returns the number of statements written.
     """
     rdf_format, _ = RDF_FORMATS[fmt]
+    if publish_url is not None and redact_url(publish_url) != publish_url:
+        raise OutputError(f"{path}: the publish URL {redact_url(publish_url)} carries credentials or a "
+                          "secret-looking parameter, which the description would make public")
     items = export_statements(store, fmt)
-    with atomic_output(path) as handle:
-        if fmt == "jsonld":
-            handle.write(to_jsonld(items).encode("utf-8"))
-        else:
-            prefixes = PREFIXES if fmt not in ("nt", "nq") else None
-            ox.serialize(items, handle, rdf_format, prefixes=prefixes)
-    if describe:
-        from .void import write_description  # void.py imports this module
+    with OutputFiles() as files:
+        with files.open(path) as handle:
+            if fmt == "jsonld":
+                handle.write(to_jsonld(items).encode("utf-8"))
+            else:
+                prefixes = PREFIXES if fmt not in ("nt", "nq") else None
+                ox.serialize(items, handle, rdf_format, prefixes=prefixes)
+        if describe and not is_stream(path):
+            from .void import description_turtle  # void.py imports this module
 
-        write_description(store, items, Path(path), fmt, publish_url=publish_url)
+            text = description_turtle(store, items, Path(path), fmt, publish_url=publish_url,
+                                      byte_size=files.size(path))
+            with files.open(void_path(path)) as handle:
+                handle.write(text)
     return len(items)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import networkx as nx
 
 from . import __version__
-from .export import atomic_output
+from .outputs import OutputFiles, atomic_output
 
 GRAPH_FORMATS = ("graphml", "gexf", "cyjs", "nodelink", "dot", "csv")
 WEB_DIR = Path(__file__).resolve().parent / "data" / "web"
@@ -266,14 +266,15 @@ def write_csv(graph: nx.Graph, path: Path) -> list[Path]:
     first = ["label", "kind"]
     node_cols = first + sorted({k for _, d in graph.nodes(data=True) for k in d} - set(first))
     edge_cols = ["weight"] + sorted({k for _, _, d in graph.edges(data=True) for k in d} - {"weight"})
-    with atomic_output(nodes_path, "w") as handle:
-        out = csv.writer(handle)
-        out.writerow(["id", *node_cols])
-        for node, data in graph.nodes(data=True):
-            out.writerow([node, *(data.get(c, "") for c in node_cols)])
-    with atomic_output(edges_path, "w") as handle:
-        out = csv.writer(handle)
-        out.writerow(["source", "target", *edge_cols])
-        for u, v, data in graph.edges(data=True):
-            out.writerow([u, v, *(data.get(c, "") for c in edge_cols)])
+    with OutputFiles() as files:  # renamed into place together: never new nodes beside old edges
+        with files.open(nodes_path, "w") as handle:
+            out = csv.writer(handle)
+            out.writerow(["id", *node_cols])
+            for node, data in graph.nodes(data=True):
+                out.writerow([node, *(data.get(c, "") for c in node_cols)])
+        with files.open(edges_path, "w") as handle:
+            out = csv.writer(handle)
+            out.writerow(["source", "target", *edge_cols])
+            for u, v, data in graph.edges(data=True):
+                out.writerow([u, v, *(data.get(c, "") for c in edge_cols)])
     return [nodes_path, edges_path]

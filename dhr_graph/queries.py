@@ -16,14 +16,18 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from . import resources
 from .errors import QueryError
 from .iris import PREFIXES
+from .sparqlscan import neutralise_service, refuse_service
 from .store import GraphStore
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "boolean", "review")
 _PARAM_RE = re.compile(
@@ -272,24 +276,38 @@ def _outer_group_start(text: str) -> int:
     raise QueryError("query has no WHERE group to bind parameters in")
 
 
-def run(store: GraphStore | str | Path, query: NamedQuery | str,
-        params: Mapping[str, Any] | None = None) -> QueryResult:
+def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
+        params: Mapping[str, Any] | None = None, *, allow_service: bool = False) -> QueryResult:
     """Run a named query object or raw SPARQL text against the store (a GraphStore or its
-    folder, or a `remote.RemoteStore` endpoint)."""
+    folder, or a `remote.RemoteStore` endpoint).
+
+    On a local store a query with `SERVICE` is refused unless `allow_service` (it would make
+    a network call); on a remote endpoint SERVICE is the server's business.
+    """
     gs = GraphStore(store) if isinstance(store, (str, Path)) else store
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
+    if isinstance(gs, GraphStore) and not allow_service:
+        refuse_service(nq.text, str(nq.path))
     text = bind_values(nq.text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
     try:
-        result = gs.query(text, prefixes=PREFIXES)
+        if isinstance(gs, GraphStore):
+            result = gs.query(text, prefixes=PREFIXES, allow_service=True)  # SERVICE was checked above
+        else:
+            result = gs.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QueryError(syntax_error_message(nq, exc)) from None
     except OSError as exc:
         raise QueryError(f"{nq.path}: query failed: {_one_line(exc)}") from None
+    if isinstance(result, QueryResult):  # a remote endpoint's answer, already read in full
+        return result
     if isinstance(result, ox.QueryBoolean):
         return QueryResult(variables=["result"], boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in result]
+        try:  # solutions are computed as they are read: SERVICE calls fail here, not above
+            rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in result]
+        except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"{nq.path}: query failed: {_one_line(exc)}") from None
         return QueryResult(variables=variables, rows=rows)
     raise QueryError(f"{nq.path}: only SELECT and ASK queries give tables; use CONSTRUCT through the Python API")
 
@@ -319,7 +337,7 @@ def check_syntax(query: NamedQuery | str) -> None:
     """Raise QueryError (with file, line and column) unless the query text parses."""
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
     try:
-        ox.Store().query(nq.text, prefixes=PREFIXES)
+        ox.Store().query(neutralise_service(nq.text), prefixes=PREFIXES)  # an ASK would run SERVICE
     except SyntaxError as exc:
         raise QueryError(syntax_error_message(nq, exc)) from None
 
@@ -335,7 +353,7 @@ def syntax_error_message(nq: NamedQuery, exc: SyntaxError) -> str:
     line of the first `{`, so the position is taken again from the query as written.
     """
     try:
-        ox.Store().query(nq.text, prefixes=PREFIXES)
+        ox.Store().query(neutralise_service(nq.text), prefixes=PREFIXES)
     except SyntaxError as original:
         exc = original
     message = _one_line(exc)

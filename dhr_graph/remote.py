@@ -3,23 +3,28 @@
 Uses only the W3C protocols (SPARQL 1.1 Protocol for queries, Graph Store HTTP Protocol for
 uploads), so any conforming triple store works; the tests use a real Oxigraph server.
 Results come back as SPARQL JSON and are parsed by pyoxigraph, so a remote answer is the
-same Python object as a local one and every output format works unchanged.
+same Python object as a local one and every output format works unchanged. HTTP goes through
+netsafe.py: checked URLs, credentials, redaction, an overall deadline and a size cap.
 """
 
 from __future__ import annotations
 
-import io
-import urllib.error
+import logging
+import threading
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 
-from .errors import StoreError
+from . import netsafe
+from .errors import RemoteError
+from .netsafe import MAX_RESPONSE_BYTES, TIMEOUT_S
+from .queries import QueryResult
 from .store import GraphStore
 
-TIMEOUT_S = 60
+log = logging.getLogger(__name__)
+_JSON_TYPES = ("application/sparql-results+json", "application/json")
 
 
 class RemoteStore:
@@ -30,47 +35,105 @@ class RemoteStore:
     setting); see the README.
     """
 
-    def __init__(self, endpoint: str, timeout: float = TIMEOUT_S) -> None:
-        if not endpoint.startswith(("http://", "https://")):
-            raise StoreError(f"{endpoint}: a SPARQL endpoint must be an http(s) URL")
-        self.endpoint = endpoint
+    def __init__(self, endpoint: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
+        self.target = netsafe.target(endpoint, "SPARQL endpoint")
+        self.endpoint = self.target.display  # safe to print: credentials redacted
         self.timeout = timeout
+        self.max_bytes = max_bytes
 
-    def query(self, sparql: str, prefixes: Mapping[str, str] | None = None) -> object:
-        """POST the query (SPARQL 1.1 Protocol) and parse the JSON results."""
+    def query(self, sparql: str, prefixes: Mapping[str, str] | None = None) -> QueryResult:
+        """POST the query (SPARQL 1.1 Protocol) and parse the whole JSON answer.
+
+        An answer that is not SPARQL JSON results (an HTML page, a malformed IRI) is the
+        server's fault and raises RemoteError, never a syntax error about the user's query.
+        """
         header = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items())
         body = urllib.parse.urlencode({"query": header + sparql}).encode("utf-8")
-        request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json",
-        })
-        payload = _send(request, self.timeout, self.endpoint)
-        return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+        with netsafe.Client(self.target, self.timeout, self.max_bytes) as client:
+            response = client.request("POST", self.target, body, {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json",
+            })
+        _expect_success(response, self.target)
+        return parse_results(response, self.target)
 
 
-def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S) -> int:
-    """Send every quad of the store to a Graph Store Protocol endpoint as N-Quads.
-
-    The endpoint adds the quads to what it holds (HTTP POST); named graphs keep their names,
-    so publishing a rebuilt store again replaces nothing by itself: clear the remote graphs
-    first when they must be replaced. Returns the number of quads sent.
-    """
-    buffer = io.BytesIO()
-    quads = list(store.quads())
-    ox.serialize(quads, buffer, ox.RdfFormat.N_QUADS)
-    request = urllib.request.Request(graph_store_url, data=buffer.getvalue(), method="POST",
-                                     headers={"Content-Type": "application/n-quads"})
-    _send(request, timeout, graph_store_url)
-    return len(quads)
-
-
-def _send(request: urllib.request.Request, timeout: float, where: str) -> bytes:
+def parse_results(response: netsafe.Response, where: netsafe.Target) -> QueryResult:
+    """SPARQL JSON results -> QueryResult, read to the end so that every error is raised here."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        detail = " ".join(exc.read().decode("utf-8", "replace").split())[:200]
-        raise StoreError(f"{where}: HTTP {exc.code}: {detail or exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise StoreError(f"{where}: cannot reach endpoint: {reason}") from None
+        parsed = ox.parse_query_results(response.body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, ox.QueryBoolean):
+            return QueryResult(variables=["result"], boolean=bool(parsed))
+        variables = [v.value for v in parsed.variables]
+        rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in parsed]
+        return QueryResult(variables=variables, rows=rows)
+    except (SyntaxError, ValueError, OSError, UnicodeError) as exc:
+        kind = response.content_type or "no Content-Type"
+        expected = "" if kind in _JSON_TYPES else f", sent as {kind}"
+        raise RemoteError(where.redact(f"{where.display}: bad response from the server: not SPARQL JSON "
+                                       f"results{expected} ({netsafe.one_line(str(exc), 120)})")) from None
+
+
+def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S, *, workers: int = 2) -> int:
+    """Replace each named graph of the store on a Graph Store Protocol endpoint.
+
+    One HTTP PUT per graph (`URL?graph=IRI`, N-Triples), so publishing a rebuilt store again
+    replaces each graph instead of adding to it; quads in the default graph replace the
+    remote default graph (`URL?default`). Success means every PUT got a 2xx; a redirect or
+    any other status stops with an error naming the graph. Graphs only on the server are left
+    alone. Graphs sent before an error stay replaced: a publish is per graph, not all or
+    nothing. `workers` PUTs run at once, each on its own connection (the server loads one
+    graph while the next is read and sent). Returns the number of quads sent.
+    """
+    base = netsafe.target(graph_store_url, "Graph Store endpoint")
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in store.named_graphs()]
+    if next(iter(store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        graphs.append(ox.DefaultGraph())
+    log.info("publishing %d graphs to %s", len(graphs), base.display)
+    clients: list[netsafe.Client] = []
+    local = threading.local()
+
+    failed = threading.Event()
+
+    def put(graph: ox.NamedNode | ox.DefaultGraph) -> int:
+        if failed.is_set():  # another graph failed: send nothing more
+            return 0
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = netsafe.Client(base, timeout)
+            clients.append(client)
+        body = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+        where = base.with_query(graph=graph.value) if isinstance(graph, ox.NamedNode) else _default(base)
+        try:
+            response = client.request("PUT", where, body, {"Content-Type": "application/n-triples"})
+            name = f"graph <{graph.value}>" if isinstance(graph, ox.NamedNode) else "the default graph"
+            _expect_success(response, base, f" (PUT of {name})")
+        except BaseException:
+            failed.set()
+            raise
+        return body.count(b"\n")  # N-Triples: one statement per line, line breaks in literals escaped
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        return sum(pool.map(put, graphs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after an error, no further graph is sent
+        for client in clients:
+            client.close()
+
+
+def _default(base: netsafe.Target) -> netsafe.Target:
+    sep = "&" if urllib.parse.urlsplit(base.url).query else "?"
+    url = f"{base.url}{sep}default"
+    return netsafe.Target(url, netsafe.redact_url(url), base.authorization, base.secrets, base.credentials_from)
+
+
+def _expect_success(response: netsafe.Response, where: netsafe.Target, what: str = "") -> None:
+    if 200 <= response.status < 300:
+        return
+    detail = netsafe.one_line(response.body.decode("utf-8", "replace")) or response.reason
+    hint = ""
+    if response.status in (401, 403):
+        hint = (f" (the credentials from {where.credentials_from} were refused)" if where.credentials_from
+                else " (give credentials in the URL, DHR_GRAPH_USER/DHR_GRAPH_PASSWORD, DHR_GRAPH_TOKEN or ~/.netrc)")
+    raise RemoteError(where.redact(f"{where.display}: HTTP {response.status}{what}: {detail}{hint}"))

@@ -27,6 +27,7 @@ from rdflib.term import Node
 
 from .errors import StoreError
 from .iris import GRAPH, slug
+from .sparqlscan import refuse_service
 
 DEFAULT_STORE = "dhr-store"
 
@@ -113,8 +114,12 @@ class GraphStore:
         self._store = None
 
     def query(self, sparql: str, substitutions: Mapping[str, object] | None = None,
-              prefixes: Mapping[str, str] | None = None) -> object:
-        """Run SPARQL with all named graphs as the default graph (see README)."""
+              prefixes: Mapping[str, str] | None = None, *, allow_service: bool = False) -> object:
+        """Run SPARQL with all named graphs as the default graph (see README).
+
+        `SERVICE` is refused unless `allow_service`: it would make a network call."""
+        if not allow_service:
+            refuse_service(sparql)
         subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
         return self.store.query(sparql, use_default_graph_as_union=True,
                                 substitutions=subs or None, prefixes=dict(prefixes or {}))

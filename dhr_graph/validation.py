@@ -43,6 +43,7 @@ from .errors import DhrGraphError
 from .coreshapes import Check, Unsupported, compile_shapes
 from .iris import DHR, GRAPH
 from .parser import natural_key
+from .sparqlscan import service_calls
 from .store import GraphStore
 
 DEFAULT_BATCH = 250  # reviews per pySHACL run: large enough to amortise, small enough for memory
@@ -177,6 +178,8 @@ class SparqlConstraint:
             select = str(shapes.value(node, SH.select) or "")
             if not select:
                 raise ValidationError(f"shape {shape}: sh:sparql constraint without sh:select")
+            if service_calls(select):  # shapes run locally: never a network call (and no flag to allow one)
+                raise ValidationError(f"shape {shape}: its SPARQL uses SERVICE, which would make network calls")
             prefixes = {}
             for decl in (d for src in shapes.objects(node, SH.prefixes) for d in shapes.objects(src, SH.declare)):
                 prefixes[str(shapes.value(decl, SH.prefix))] = str(shapes.value(decl, SH.namespace))

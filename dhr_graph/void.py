@@ -132,8 +132,10 @@ def graph_summaries(store: GraphStore) -> list[GraphSummary]:
 
 
 def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], export: Path, fmt: str,
-             *, publish_url: str | None = None, generated_at: str | None = None) -> Graph:
-    """The VoID/DCAT graph of one export (`items` are the statements written to `export`)."""
+             *, publish_url: str | None = None, generated_at: str | None = None,
+             byte_size: int | None = None) -> Graph:
+    """The VoID/DCAT graph of one export (`items` are the statements written to `export`;
+    `byte_size` is its size when it is not yet at `export`, e.g. still a temporary file)."""
     template = Graph().parse(TEMPLATE, format="turtle")
     g = Graph()
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "foaf": str(FOAF)}.items():
@@ -185,8 +187,10 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
     add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{MEDIA_TYPES[fmt]}")))
     add((dist, DCTERMS["format"], URIRef(FORMAT_IRIS[fmt])))
     add((dist, VOID.triples, _int(stats.triples)))
-    if export.exists():
-        add((dist, DCAT.byteSize, Literal(export.stat().st_size, datatype=XSD.nonNegativeInteger)))
+    if byte_size is None and export.is_file():
+        byte_size = export.stat().st_size
+    if byte_size is not None:
+        add((dist, DCAT.byteSize, Literal(byte_size, datatype=XSD.nonNegativeInteger)))
     if publish_url:
         url = URIRef(publish_url.rstrip("/") + "/" + quote(export.name))
         add((dist, DCAT.downloadURL, url))
@@ -220,10 +224,17 @@ def write_description(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.
                       fmt: str, *, publish_url: str | None = None) -> Path:
     """Write `describe(...)` as Turtle beside the export; returns its path."""
     target = void_path(export)
-    graph = describe(store, items, export, fmt, publish_url=publish_url)
+    text = description_turtle(store, items, export, fmt, publish_url=publish_url)
     with atomic_output(target) as handle:
-        handle.write(graph.serialize(format="turtle").encode("utf-8"))
+        handle.write(text)
     return target
+
+
+def description_turtle(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], export: Path,
+                       fmt: str, *, publish_url: str | None = None, byte_size: int | None = None) -> bytes:
+    """`describe(...)` as UTF-8 Turtle, for writing together with the export itself."""
+    graph = describe(store, items, export, fmt, publish_url=publish_url, byte_size=byte_size)
+    return graph.serialize(format="turtle").encode("utf-8")
 
 
 def _int(n: int) -> Literal:

@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from dhr_graph import __version__
 from dhr_graph.cli.export import command
+from dhr_graph.errors import OutputError
 from dhr_graph.export import RDF_FORMATS, export_rdf, export_statements, jsonld_context, rdflib_term, void_path
 from dhr_graph.iris import DHR
 from dhr_graph.void import DATASET, NOT_STATED, namespace_of, statistics
@@ -158,7 +159,7 @@ def test_failed_export_leaves_no_file(store, tmp_path: Path, monkeypatch: pytest
         raise OSError("disk full")
 
     monkeypatch.setattr(export.ox, "serialize", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="dhr.trig: cannot write: disk full"):
         export_rdf(store, tmp_path / "dhr.trig", "trig")
     assert list(tmp_path.iterdir()) == []
 

@@ -158,9 +158,16 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--endpoint", metavar="URL", default=None,
               help="Run on a remote SPARQL endpoint instead of the local store.")
+@click.option("--allow-service", is_flag=True,
+              help="Let SERVICE in a local query call the endpoints it names (network calls; off by default).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
+              help="With --endpoint: give up when the whole answer has not arrived in this time.")
+@click.option("--max-response-mb", type=click.FloatRange(min=0.001), default=128.0, show_default=True, metavar="MB",
+              help="With --endpoint: refuse an answer larger than this.")
 @click.option("--wide", is_flag=True, help="Table format: print every cell whole (cells are cut at 60 characters).")
 def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fmt: str, list_: bool,
-              endpoint: str | None, wide: bool) -> None:
+              endpoint: str | None, allow_service: bool, timeout: float, max_response_mb: float,
+              wide: bool) -> None:
     """Run a named query, a .rq file, or SPARQL from standard input ('-').
 
     Parameter values are bound as RDF terms, never pasted into the query text. Queries see
@@ -173,6 +180,8 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
       dhr-graph query agency-recommendations --param agency="Home Office"
       echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | dhr-graph query -
       dhr-graph query shared-agencies --endpoint http://localhost:7878/query
+
+    A local query never makes network calls: SERVICE is refused unless --allow-service.
     """
     if list_:
         queries = library()
@@ -196,9 +205,10 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
     if endpoint:
         from ..remote import RemoteStore
 
-        result = run(RemoteStore(endpoint), nq, values)
+        remote = RemoteStore(endpoint, timeout=timeout, max_bytes=int(max_response_mb * 2**20))
+        result = run(remote, nq, values)
     else:
-        result = run(open_store(store), nq, values)
+        result = run(open_store(store), nq, values, allow_service=allow_service)
     click.echo(render(result, fmt, wide=wide), nl=False)
 
 
@@ -228,8 +238,14 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
 @store_option
 @click.option("--to", "url", required=True, metavar="URL",
               help="Graph Store Protocol endpoint, e.g. http://localhost:7878/store (Oxigraph).")
-def publish_cmd(store: Path | None, url: str) -> None:
-    """Send the store, named graphs included, to a remote triple store (as N-Quads).
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
+              help="Give up on a graph whose upload is not answered in this time.")
+def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
+    """Replace each named graph of the store on a remote triple store (Graph Store Protocol PUT).
+
+    Credentials: user:password@ in the URL, DHR_GRAPH_TOKEN (bearer) or DHR_GRAPH_USER and
+    DHR_GRAPH_PASSWORD in the environment, or ~/.netrc; they are never printed. Redirects
+    are not followed; success means the store answered 2xx for every graph.
 
     \b
     Example:
@@ -237,10 +253,12 @@ def publish_cmd(store: Path | None, url: str) -> None:
       dhr-graph publish --store dhr-store --to http://localhost:7878/store
       dhr-graph query shared-agencies --endpoint http://localhost:7878/query
     """
+    from ..netsafe import target
     from ..remote import publish
 
-    sent = publish(open_store(store), url)
-    click.echo(f"sent {sent} quads to {url}")
+    shown = target(url, "Graph Store endpoint").display
+    sent = publish(open_store(store), url, timeout=timeout)
+    click.echo(f"sent {sent} quads to {shown}")
 
 
 def _register() -> None:

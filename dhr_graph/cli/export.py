@@ -9,6 +9,7 @@ import click
 from ..export import RDF_FORMATS, export_rdf, void_path
 from ..graphio import GRAPH_FORMATS, write_graph
 from ..html import DEFAULT_TITLE, write_html
+from ..outputs import is_stream
 from ..projections import PROJECTIONS, project
 from ..store import GraphStore, default_store_path
 
@@ -33,7 +34,9 @@ def command(store: Path | None, fmt: str, projection: str | None, output: Path,
     """Export the store as RDF, as a network file, or as an offline HTML page.
 
     RDF exports keep one named graph per review in dataset formats (trig, nq, jsonld) and
-    are written with a VoID/DCAT description beside them (OUTPUT.void.ttl).
+    are written with a VoID/DCAT description beside them (OUTPUT.void.ttl). Files are
+    replaced atomically and keep their permissions; a device or pipe such as /dev/null is
+    written to directly; paths inside a store folder are refused.
 
     \b
     Examples:
@@ -46,7 +49,8 @@ def command(store: Path | None, fmt: str, projection: str | None, output: Path,
         if projection:
             raise click.UsageError("--projection applies to network formats, not RDF")
         n = export_rdf(gs, output, fmt, publish_url=publish_url)
-        click.echo(f"wrote {n} statements to {output} (described in {void_path(output)})")
+        described = "not described: a stream" if is_stream(output) else f"described in {void_path(output)}"
+        click.echo(f"wrote {n} statements to {output} ({described})")
     elif fmt == "html":
         if projection not in (None, "agency-coaddress"):
             raise click.UsageError("the HTML page shows the agency-coaddress network only")
