@@ -25,7 +25,7 @@ from typing import Any
 import networkx as nx
 
 from . import __version__
-from .export import atomic_output
+from .outputs import atomic_output
 from .graphio import WEB_DIR, node_colour
 from .layout import layout
 from .projections import query_rows
