@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from . import remote_dataset
 from .errors import StoreError
 from .store import GraphStore
 
@@ -25,9 +26,9 @@ TIMEOUT_S = 60
 class RemoteStore:
     """A SPARQL query endpoint that `queries.run` can use in place of a `GraphStore`.
 
-    The endpoint decides its default graph: for the answers of the local store it must use
-    the union of named graphs (`oxigraph serve --union-default-graph`, or the store's own
-    setting); see the README.
+    Named queries read the default graph as the union of the named graphs; before the first
+    query the endpoint is probed for how to ask for that (remote_dataset.py), and a server
+    that cannot give it is an error that says how to fix it, never an empty answer.
     """
 
     def __init__(self, endpoint: str, timeout: float = TIMEOUT_S) -> None:
@@ -35,16 +36,27 @@ class RemoteStore:
             raise StoreError(f"{endpoint}: a SPARQL endpoint must be an http(s) URL")
         self.endpoint = endpoint
         self.timeout = timeout
+        self.dataset: list[tuple[str, str]] | None = None  # extra request parameters, once probed
 
     def query(self, sparql: str, prefixes: Mapping[str, str] | None = None) -> object:
-        """POST the query (SPARQL 1.1 Protocol) and parse the JSON results."""
+        """POST the query (SPARQL 1.1 Protocol) over the union of the named graphs, as locally
+        (the request parameters for that are found once: remote_dataset.py), and parse the results."""
+        if self.dataset is None:
+            self.dataset = remote_dataset.probe(self.endpoint, self.send)
         header = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items())
-        body = urllib.parse.urlencode({"query": header + sparql}).encode("utf-8")
+        return self.send(header + sparql, self.dataset)
+
+    def send(self, sparql: str, params: list[tuple[str, str]]) -> object:
+        """One query with extra request parameters; SELECT/ASK results or CONSTRUCT triples."""
+        body = urllib.parse.urlencode([("query", sparql), *params]).encode("utf-8")
         request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json",
+            "Accept": "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8",
         })
-        payload = _send(request, self.timeout, self.endpoint)
+        payload, ctype = _send_typed(request, self.timeout, self.endpoint)
+        if ctype in ("application/n-triples", "text/plain", "text/turtle"):
+            fmt = ox.RdfFormat.TURTLE if ctype == "text/turtle" else ox.RdfFormat.N_TRIPLES
+            return list(ox.parse(payload, format=fmt))
         return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
 
 
@@ -65,9 +77,14 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S)
 
 
 def _send(request: urllib.request.Request, timeout: float, where: str) -> bytes:
+    return _send_typed(request, timeout, where)[0]
+
+
+def _send_typed(request: urllib.request.Request, timeout: float, where: str) -> tuple[bytes, str]:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read()
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return response.read(), ctype
     except urllib.error.HTTPError as exc:
         detail = " ".join(exc.read().decode("utf-8", "replace").split())[:200]
         raise StoreError(f"{where}: HTTP {exc.code}: {detail or exc.reason}") from None
