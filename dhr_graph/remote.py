@@ -56,7 +56,7 @@ class RemoteStore:
         payload, ctype = _send_typed(request, self.timeout, self.endpoint)
         if ctype in ("application/n-triples", "text/plain", "text/turtle"):
             fmt = ox.RdfFormat.TURTLE if ctype == "text/turtle" else ox.RdfFormat.N_TRIPLES
-            return list(ox.parse(payload, format=fmt))
+            return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, format=fmt)]
         return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
 
 
