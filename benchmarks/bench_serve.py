@@ -67,7 +67,7 @@ def ask(conn: http.client.HTTPConnection, url: str) -> tuple[bool, float]:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def load(port: int, work: list[tuple[str, str]], clients: int, seconds: float
@@ -107,6 +107,21 @@ def load(port: int, work: list[tuple[str, str]], clients: int, seconds: float
     return time.monotonic() - started, latencies, per_query, errors
 
 
+def in_process(store: Path) -> float:
+    """Seconds to run the whole rotation once, one query at a time, in this process (no HTTP)."""
+    from dhr_graph.queries import library, run
+    from dhr_graph.store import GraphStore
+
+    gs, queries, total = GraphStore(store), library(), 0.0
+    for name, url in cases():
+        params = dict(urllib.parse.parse_qsl(url.split("?", 1)[1]))
+        params.pop("format")
+        start = time.perf_counter()
+        run(gs, queries[name], params)
+        total += time.perf_counter() - start
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reviews", type=int, default=500)
@@ -129,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build([pages], store)
         print(f"built {len(report.landed)} of {len(report.pages)} pages", file=sys.stderr)
     quads = len(GraphStore(store))
+    serial = in_process(store)
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "dhr_graph", "serve", "--store", str(store), "--port", str(port),
@@ -156,10 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=30)
 
     lines = [
-        f"Store: {args.reviews} SYNTHETIC reviews ({quads:,} quads). Server: `dhr-graph serve --workers {args.workers}` "
-        f"on loopback; {args.clients} client threads with keep-alive connections, {args.seconds:g} s per mix; "
-        "each mix rotates through the named queries (with each example's parameters) through `/queries/NAME`. "
-        f"Machine: {os.cpu_count()} cores shared with other jobs while this ran.",
+        (f"Store: {args.reviews} SYNTHETIC reviews ({quads:,} quads). Server: `dhr-graph serve --workers "
+         f"{args.workers}` on loopback; {args.clients} client threads with keep-alive connections, {args.seconds:g} s "
+         "per mix; each mix rotates through the named queries (with each example's parameters) through "
+         f"`/queries/NAME`. Machine: {os.cpu_count()} cores shared with other jobs while this ran."),
         "",
         "| mix | requests in rotation | requests | requests/s | p50 | p95 | max | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -170,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {label} | {size} | {done} | {done / wall:.1f} | {percentile(latencies, 50) * 1000:.0f} ms | "
                      f"{percentile(latencies, 95) * 1000:.0f} ms | {max(latencies) * 1000:.0f} ms | {len(errors)} |")
         all_errors += errors
+    lines += ["", f"For scale: the {len(every)} requests of the first mix, run once in one process one at a time "
+              f"without HTTP, take {serial:.1f} s ({len(every) / serial:.2f} per second on one core); most of the "
+              "latency under load is queueing behind the whole-corpus link and projection queries."]
     slowest = sorted(((statistics.median(v), k) for k, v in results[0][4].items()), reverse=True)[:5]
     lines += ["", "Slowest named queries in the first mix (median latency, queueing included): "
               + ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in slowest) + "."]

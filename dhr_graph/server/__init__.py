@@ -28,11 +28,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(store: Path, host: str = "127.0.0.1", port: int = 7879, settings: Settings = Settings()) -> None:
+def serve(store: Path, host: str = "127.0.0.1", port: int = 7879, settings: Settings | None = None) -> None:
     """Serve the store until interrupted (the caller decides whether a non-loopback host is allowed)."""
     import uvicorn
 
     if not GraphStore(store).exists():
         raise StoreError(f"{store}: no dhr-graph store here (run 'dhr-graph build --store {store}' first)")
-    app = create_app(store.resolve(), settings)
+    app = create_app(store.resolve(), settings or Settings())
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -100,7 +100,7 @@ def create_app(store: Path, settings: Settings = Settings()) -> Starlette:
         why = refusal(text)
         if why:
             return _error(403, why)
-        fmt = (values.get("format") or [None])[0]
+        fmt = values["format"][0] if values.get("format") else None
         return await execute(Task(accept=request.headers.get("accept", ""), fmt=fmt, text=text,
                                   default_graphs=values.get("default-graph-uri", []),
                                   named_graphs=values.get("named-graph-uri", [])))

@@ -72,25 +72,30 @@ class SnapshotReader:
             self._count += 1
             copy = self.path.with_name(f"{snapshot_prefix(self.path, os.getpid())}{self._count}")
             try:
-                copy.mkdir()
-                for name in os.listdir(fd):
-                    if not name.startswith(_SKIP):
-                        os.link(name, copy / name, src_dir_fd=fd, follow_symlinks=False)
-                store = ox.Store.read_only(str(copy))
+                store = self._link_copy(fd, copy)
+                kept: Path | None = copy
             except PermissionError:
                 shutil.rmtree(copy, ignore_errors=True)
                 # a folder we may not write beside: nobody swaps it under us either
                 log.warning("cannot make a reader's copy beside %s; reading it in place", self.path)
-                store, copy = ox.Store.read_only(str(self.path)), None
+                store, kept = ox.Store.read_only(str(self.path)), None
             except BaseException:
                 shutil.rmtree(copy, ignore_errors=True)
                 raise
         finally:
             os.close(fd)
         old = self._copy
-        self._store, self._key, self._copy = store, (st.st_ino, st.st_ctime_ns), copy
+        self._store, self._key, self._copy = store, (st.st_ino, st.st_ctime_ns), kept
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def _link_copy(fd: int, copy: Path) -> ox.Store:
+        copy.mkdir()
+        for name in os.listdir(fd):
+            if not name.startswith(_SKIP):
+                os.link(name, copy / name, src_dir_fd=fd, follow_symlinks=False)
+        return ox.Store.read_only(str(copy))
 
     def close(self) -> None:
         self._store = None

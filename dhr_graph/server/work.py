@@ -17,7 +17,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -187,7 +187,7 @@ class _Worker:
             return media
         assert media is not None
         out = _Capped(self.max_bytes)
-        result.serialize(out, table[media])  # type: ignore[union-attr]
+        result.serialize(cast(IO[bytes], out), table[media])  # type: ignore[union-attr]
         return Reply(200, out.value(), _with_charset(media))
 
     def _named(self, task: Task) -> Reply:
