@@ -186,9 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {label} | {size} | {done} | {done / wall:.1f} | {percentile(latencies, 50) * 1000:.0f} ms | "
                      f"{percentile(latencies, 95) * 1000:.0f} ms | {max(latencies) * 1000:.0f} ms | {len(errors)} |")
         all_errors += errors
-    lines += ["", f"For scale: the {len(every)} requests of the first mix, run once in one process one at a time "
-              f"without HTTP, take {serial:.1f} s ({len(every) / serial:.2f} per second on one core); most of the "
-              "latency under load is queueing behind the whole-corpus link and projection queries."]
+    lines += ["", (f"For scale: the {len(every)} requests of the first mix, run once in one process one at a time "
+                   f"without HTTP, take {serial:.1f} s ({len(every) / serial:.2f} per second on one core); most of "
+                   "the latency under load is queueing behind the whole-corpus link and projection queries.")]
     slowest = sorted(((statistics.median(v), k) for k, v in results[0][4].items()), reverse=True)[:5]
     lines += ["", "Slowest named queries in the first mix (median latency, queueing included): "
               + ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in slowest) + "."]
