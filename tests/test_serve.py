@@ -232,6 +232,15 @@ def test_a_huge_result_is_cut_off_cleanly(tight):
     assert get(q(base, COUNT))[0] == 200
 
 
+def test_a_huge_query_text_is_refused(endpoint):
+    huge = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 200_000
+    status, _, body = get(f"{endpoint}/query", data=huge.encode(), ctype="application/sparql-query")
+    assert status == 413 and "longer than 100000 bytes" in body.decode()
+    status, _, body = get(f"{endpoint}/query", data=urllib.parse.urlencode({"query": huge}).encode(),
+                          ctype="application/x-www-form-urlencoded")
+    assert status == 413
+
+
 def test_errors_name_no_file(tight, sample_store):
     base, store, _ = tight
     bodies = [get(q(base, "SELEKT *"))[2], get(f"{base}/queries/shared-agencies?min=many")[2],

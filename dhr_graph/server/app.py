@@ -75,9 +75,11 @@ def create_app(store: Path, settings: Settings = Settings()) -> Starlette:
         text: str | None = None
         if request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await request.body()
-            if len(body) > settings.max_query_bytes + 10_000:
-                return _error(413, f"the request is longer than {settings.max_query_bytes} bytes")
+            body = b""
+            async for chunk in request.stream():  # read no more than the limit, however much is sent
+                body += chunk
+                if len(body) > settings.max_query_bytes + 10_000:
+                    return _error(413, f"the request is longer than {settings.max_query_bytes} bytes")
             if ctype == "application/sparql-update":
                 return _error(403, "updates are refused: this endpoint is read only")
             if ctype == "application/sparql-query":
