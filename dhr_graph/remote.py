@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from . import remote_dataset
 from .errors import StoreError
+from .sparqltext import is_graph_query
 from .store import GraphStore
 
 TIMEOUT_S = 60
@@ -49,9 +50,10 @@ class RemoteStore:
     def send(self, sparql: str, params: list[tuple[str, str]]) -> object:
         """One query with extra request parameters; SELECT/ASK results or CONSTRUCT triples."""
         body = urllib.parse.urlencode([("query", sparql), *params]).encode("utf-8")
+        accept = ("application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if is_graph_query(sparql)
+                  else "application/sparql-results+json")
         request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8",
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
         })
         payload, ctype = _send_typed(request, self.timeout, self.endpoint)
         if ctype in ("application/n-triples", "text/plain", "text/turtle"):
