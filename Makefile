@@ -55,6 +55,7 @@ bench: install-dev
 	$(PY) benchmarks/bench_export.py --reviews 2000 --runs 3
 	$(PY) benchmarks/bench_links.py
 	$(PY) benchmarks/bench_build_query.py --sizes 100 500 2000 --runs 3
+	$(PY) benchmarks/bench_serve.py --reviews 500 --seconds 60
 
 clean:
 	rm -rf $(VENV) out dhr-store build dist .pytest_cache

@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"Store: {args.reviews} SYNTHETIC reviews ({quads:,} quads). Server: `dhr-graph serve --workers "
          f"{args.workers}` on loopback; {args.clients} client threads with keep-alive connections, {args.seconds:g} s "
          "per mix; each mix rotates through the named queries (with each example's parameters) through "
-         f"`/queries/NAME`. Machine: {os.cpu_count()} cores shared with other jobs while this ran."),
+         f"`/queries/NAME`. Machine: {os.cpu_count()} cores shared with other jobs while this ran (load average "
+         f"{os.getloadavg()[0]:.1f} at the end)."),
         "",
         "| mix | requests in rotation | requests | requests/s | p50 | p95 | max | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
