@@ -119,6 +119,22 @@ def test_construct_results_in_each_format(endpoint, accept, fmt):
     assert len(triples) == 2 and {t.predicate.value for t in triples} >= {"http://purl.org/dc/terms/identifier"}
 
 
+def test_dataset_in_the_protocol(endpoint, sample_store):
+    """default-graph-uri narrows the default graph to the graphs named; a bad IRI is a 400."""
+    themes = "https://w3id.org/dhr-graph/graph/themes"
+    status, _, body = get(q(endpoint, COUNT, **{"default-graph-uri": themes}), "text/csv")
+    assert status == 200 and int(body.split()[1]) == len(list(GraphStore(sample_store).quads(themes)))
+    status, _, body = get(q(endpoint, COUNT, **{"default-graph-uri": "not an iri"}))
+    assert status == 400 and "must be IRIs" in body.decode()
+
+
+def test_ask_in_each_format(endpoint):
+    for accept, expected in (("application/sparql-results+json", b'"boolean":true'), ("text/csv", b"true"),
+                             ("application/sparql-results+xml", b"<boolean>true</boolean>")):
+        status, _, body = get(q(endpoint, "ASK { ?s a dhr:Review }"), accept)
+        assert status == 200 and expected in body
+
+
 def test_unacceptable_media_type_is_406(endpoint):
     status, _, body = get(q(endpoint, COUNT), "image/png")
     assert status == 406 and b"application/sparql-results+json" in body

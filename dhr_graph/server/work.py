@@ -175,8 +175,12 @@ class _Worker:
 
         kwargs: dict[str, Any] = {"prefixes": dict(PREFIXES)}
         if task.default_graphs or task.named_graphs:  # the protocol's dataset, when a client gives one
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in task.named_graphs]
+            try:
+                kwargs["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
+                kwargs["named_graphs"] = [ox.NamedNode(g) for g in task.named_graphs]
+            except ValueError as exc:
+                return Reply(400, f"default-graph-uri and named-graph-uri must be IRIs: {_one_line(str(exc))}\n"
+                             .encode())
         else:
             kwargs["use_default_graph_as_union"] = True
         result = self.reader.store().query(task.text or "", **kwargs)
