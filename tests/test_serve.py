@@ -3,6 +3,7 @@ API, its limits and refusals, and a build swapping the store while clients read.
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import shutil
@@ -289,6 +290,23 @@ def test_binding_beyond_loopback_needs_the_flag(sample_store):
     finally:
         servers.stop(proc)
     assert "warning: serving on 0.0.0.0" in proc.stderr.read().decode()
+
+
+def test_other_host_names_are_refused_on_loopback(endpoint):
+    """A page whose own name was made to point at 127.0.0.1 (DNS rebinding) gets nothing."""
+    port = urllib.parse.urlsplit(endpoint).port
+    for host, allowed in ((f"127.0.0.1:{port}", True), (f"localhost:{port}", True),
+                          (f"rebound.example:{port}", False), ("", False)):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.putrequest("GET", "/queries", skip_host=True)
+        if host:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        assert (response.status == 200) == allowed, (host, response.status, body)
+        if not allowed:
+            assert response.status in (400, 403) and b"library" not in body
 
 
 def test_missing_store_is_one_line(tmp_path):

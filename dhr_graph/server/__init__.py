@@ -8,6 +8,7 @@ copies of the store that a build swapping the store cannot pull away (snapshot.p
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from pathlib import Path
 
@@ -34,5 +35,6 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 7879, settings: Sett
 
     if not GraphStore(store).exists():
         raise StoreError(f"{store}: no dhr-graph store here (run 'dhr-graph build --store {store}' first)")
-    app = create_app(store.resolve(), settings or Settings())
+    settings = dataclasses.replace(settings or Settings(), local_names_only=is_loopback(host))
+    app = create_app(store.resolve(), settings)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -40,6 +41,32 @@ class Settings:
     max_query_bytes: int = 100_000  # longest query text accepted
     workers: int = 2  # queries running at once (one process each)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)  # empty: no CORS headers at all
+    local_names_only: bool = True  # answer only requests that name this machine (see _LocalNames)
+
+
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class _LocalNames:
+    """Answers only requests whose Host header names this machine. A loopback endpoint is out of
+    other machines' reach, but a web page could still reach it through DNS rebinding (its own
+    name made to point at 127.0.0.1), and then read it as if it were the page's own origin."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = Headers(scope=scope).get("host", "")
+            try:
+                name = urllib.parse.urlsplit("//" + host).hostname
+            except ValueError:
+                name = None
+            if name not in LOCAL_NAMES:
+                await _error(403, "this endpoint answers requests for 127.0.0.1, localhost or [::1] only "
+                                  "(serve with --allow-remote for other names)")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
@@ -124,7 +151,7 @@ def create_app(store: Path, settings: Settings = Settings()) -> Starlette:
     async def page(request: Request) -> Response:
         return HTMLResponse(_page(queries))
 
-    middleware = []
+    middleware = [Middleware(_LocalNames)] if settings.local_names_only else []
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Accept"]))
