@@ -291,7 +291,10 @@ def run(store: GraphStore | str | Path, query: NamedQuery | str,
         return QueryResult(variables=["result"], boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in result]
+        try:
+            rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in result]
+        except SyntaxError as exc:  # results are read lazily: a remote answer can break part-way
+            raise QueryError(f"{nq.name}: the endpoint's answer could not be read: {_one_line(exc)}") from None
         return QueryResult(variables=variables, rows=rows)
     if isinstance(result, (ox.QueryTriples, list)):  # a list: CONSTRUCT triples from a remote endpoint
         return QueryResult(variables=[], triples=list(result))

@@ -50,16 +50,21 @@ class RemoteStore:
     def send(self, sparql: str, params: list[tuple[str, str]]) -> object:
         """One query with extra request parameters; SELECT/ASK results or CONSTRUCT triples."""
         body = urllib.parse.urlencode([("query", sparql), *params]).encode("utf-8")
-        accept = ("application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if is_graph_query(sparql)
-                  else "application/sparql-results+json")
+        graph = is_graph_query(sparql)  # asked for as N-Triples: Virtuoso has a JSON of its own for graphs
+        accept = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if graph else \
+            "application/sparql-results+json"
         request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
         })
         payload, ctype = _send_typed(request, self.timeout, self.endpoint)
-        if ctype in ("application/n-triples", "text/plain", "text/turtle"):
-            fmt = ox.RdfFormat.TURTLE if ctype == "text/turtle" else ox.RdfFormat.N_TRIPLES
-            return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, format=fmt)]
-        return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+        try:
+            if graph:
+                fmt = ox.RdfFormat.TURTLE if ctype == "text/turtle" else ox.RdfFormat.N_TRIPLES
+                return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(payload, format=fmt)]
+            return ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise StoreError(f"{self.endpoint}: the answer is not {'N-Triples' if graph else 'SPARQL JSON'} "
+                             f"({ctype or 'no content type'}): {' '.join(str(exc).split())[:200]}") from None
 
 
 def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S) -> int:
