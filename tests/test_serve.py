@@ -375,8 +375,13 @@ def test_readers_see_old_or_new_store_while_a_build_swaps_it(sample_store, tmp_p
 def test_reader_copies_are_removed_when_the_server_stops(sample_store, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(sample_store, store)
+    stale, unrelated = tmp_path / ".store.reader-99999999-1", tmp_path / ".store.reader-notes"
+    stale.mkdir()  # left by a server killed without notice (no such process)
+    unrelated.mkdir()
     proc, base = servers.start_serve(store)
     assert get(q(base, COUNT))[0] == 200
+    assert not stale.exists() and unrelated.exists()  # only copies of dead servers are removed
+    unrelated.rmdir()
     assert list(tmp_path.glob(".store.reader-*"))  # the workers read their own hard-link copies
     servers.stop(proc)
     assert list(tmp_path.glob(".store.reader-*")) == [] and (store / "CURRENT").is_file()

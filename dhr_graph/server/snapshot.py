@@ -8,7 +8,8 @@ copied; the live directory is never modified in place, so its files are a consis
 and moves to a fresh copy when it sees that a build swapped a new directory in. While the
 swap is in progress the reader keeps the view it has: queries see the old or the new store,
 never an error. The copies are named `.{store}.reader-{pid}-{n}` beside the store and are
-removed by their owner (or by the worker pool when it had to kill the owner).
+removed by their owner (or by the worker pool when it had to kill the owner; copies of a server
+killed without notice are removed when the next server starts).
 """
 
 from __future__ import annotations
@@ -36,6 +37,24 @@ def remove_snapshots(store: Path, pid: int) -> None:
     for path in store.parent.glob(prefix + "*"):
         if path.is_dir() and path.name.startswith(prefix):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_snapshots(store: Path) -> list[Path]:
+    """Delete the copies left by server processes that no longer run (killed without notice)."""
+    removed = []
+    prefix = f".{store.name}.reader-"
+    for path in store.parent.glob(prefix + "*"):
+        pid_text = path.name[len(prefix):].split("-", 1)[0]
+        if not (path.is_dir() and pid_text.isdigit()):
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except (PermissionError, OverflowError):
+            continue  # alive under another user, or not a pid at all: not ours to judge
+    return removed
 
 
 class SnapshotReader:

@@ -21,7 +21,7 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from .snapshot import SnapshotReader, remove_snapshots
+from .snapshot import SnapshotReader, remove_snapshots, remove_stale_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +280,8 @@ class WorkerPool:
         self._all: set[_Proc] = set()
         self._lock = threading.Lock()
         self._closed = False
+        for stale in remove_stale_snapshots(store):
+            log.info("removed %s, left by a server that no longer runs", stale.name)
         for _ in range(size):
             self._add()
 
