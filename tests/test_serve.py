@@ -309,9 +309,12 @@ def test_other_host_names_are_refused_on_loopback(endpoint):
             assert response.status in (400, 403) and b"library" not in body
 
 
-def test_missing_store_is_one_line(tmp_path):
+def test_missing_store_and_busy_port_are_one_line(tmp_path, endpoint, sample_store):
     result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path / "none"), "--port", "1"])
     assert result.exit_code == 2 and "no dhr-graph store here" in result.stderr and "Traceback" not in result.output
+    port = str(urllib.parse.urlsplit(endpoint).port)
+    result = CliRunner().invoke(main, ["serve", "--store", str(sample_store), "--port", port])
+    assert result.exit_code == 2 and result.stderr == f"dhr-graph: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 # ---------------------------------------------------------------- many clients, and a build underneath

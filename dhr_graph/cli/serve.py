@@ -39,7 +39,8 @@ def command(store: Path | None, host: str, port: int, allow_remote: bool, time_l
       dhr-graph serve --store dhr-store --port 7879
     """
     from ..errors import DhrGraphError
-    from ..server import Settings, is_loopback, serve
+    from ..server import Settings, check_address, is_loopback, serve
+    from ..store import GraphStore
 
     if not is_loopback(host):
         if not allow_remote:
@@ -48,6 +49,9 @@ def command(store: Path | None, host: str, port: int, allow_remote: bool, time_l
         click.echo(f"warning: serving on {host}: anyone who can reach this machine on port {port} "
                    "can read the whole store", err=True)
     path = store or default_store_path()
+    if not GraphStore(path).exists():
+        raise DhrGraphError(f"{path}: no dhr-graph store here (run 'dhr-graph build --store {path}' first)")
+    check_address(host, port)
     settings = Settings(time_limit=time_limit, max_bytes=int(max_result_mb * 1_000_000), workers=workers,
                         cors_origins=cors_origins)
     shown = f"[{host}]" if ":" in host else host

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import socket
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import DhrGraphError, StoreError
 from ..store import GraphStore
 from .app import Settings, create_app
 
-__all__ = ["Settings", "create_app", "is_loopback", "serve"]
+__all__ = ["Settings", "check_address", "create_app", "is_loopback", "serve"]
 
 
 def is_loopback(host: str) -> bool:
@@ -27,6 +28,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def check_address(host: str, port: int) -> None:
+    """One clear line when the address cannot be listened on (in use, not this machine's)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise DhrGraphError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def serve(store: Path, host: str = "127.0.0.1", port: int = 7879, settings: Settings | None = None) -> None:
