@@ -1,4 +1,5 @@
-"""Write query results as an aligned table, CSV, TSV, Markdown or SPARQL 1.1 Results JSON."""
+"""Write query results as an aligned table, CSV, TSV, Markdown or SPARQL 1.1 Results JSON;
+CONSTRUCT and DESCRIBE results as Turtle, N-Triples or JSON-LD."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .errors import QueryError
 from .queries import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
+GRAPH_RESULT_FORMATS = ("turtle", "ntriples", "jsonld")  # CONSTRUCT and DESCRIBE
+_RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 def _short(value: str | None, width: int | None) -> str:
@@ -97,8 +101,27 @@ def as_json(result: QueryResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+def as_rdf(result: QueryResult, fmt: str) -> str:
+    """The triples of a CONSTRUCT or DESCRIBE; Turtle uses the toolkit's prefixes."""
+    from .iris import PREFIXES
+
+    prefixes = dict(PREFIXES) if fmt == "turtle" else None
+    text = (ox.serialize(result.triples or [], format=_RDF[fmt], prefixes=prefixes) or b"").decode("utf-8")
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
 def render(result: QueryResult, fmt: str, wide: bool = False) -> str:
-    """`result` in format `fmt`; `wide` keeps table cells whole."""
+    """The result in `fmt` (`wide`: table cells whole); a CONSTRUCT or DESCRIBE shown as a table is Turtle."""
+    if result.triples is not None:
+        if fmt == "table":
+            fmt = "turtle"
+        if fmt not in GRAPH_RESULT_FORMATS:
+            raise QueryError(f"a CONSTRUCT or DESCRIBE result is written as {', '.join(GRAPH_RESULT_FORMATS)}, "
+                             f"not {fmt}")
+        return as_rdf(result, fmt)
+    if fmt in GRAPH_RESULT_FORMATS:
+        raise QueryError(f"{fmt} is for CONSTRUCT and DESCRIBE results; a table is written as "
+                         f"{', '.join(RESULT_FORMATS)}")
     if fmt == "table":
         return as_table(result, None if wide else 60) + "\n"
     if fmt == "csv":

@@ -186,11 +186,13 @@ def get_query(name_or_path: str) -> NamedQuery:
 
 @dataclass
 class QueryResult:
-    """Rows of a SELECT (terms keyed by variable), or the boolean of an ASK."""
+    """Rows of a SELECT (terms keyed by variable), the boolean of an ASK, or the triples of a
+    CONSTRUCT or DESCRIBE (`triples`, None for the other forms)."""
 
     variables: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
     boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
 
     def values(self) -> list[dict[str, str | None]]:
         """Rows as plain strings (IRIs and literal values), for tables and DataFrames."""
@@ -309,7 +311,12 @@ def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
         except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"{nq.path}: query failed: {_one_line(exc)}") from None
         return QueryResult(variables=variables, rows=rows)
-    raise QueryError(f"{nq.path}: only SELECT and ASK queries give tables; use CONSTRUCT through the Python API")
+    if isinstance(result, ox.QueryTriples):  # CONSTRUCT or DESCRIBE, read in full here like solutions
+        try:
+            return QueryResult(variables=[], triples=list(result))
+        except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"{nq.path}: query failed: {_one_line(exc)}") from None
+    raise QueryError(f"{nq.path}: unexpected kind of query result")
 
 
 def _reviews_as_iris(store: Any, nq: NamedQuery,

@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 
-from . import netsafe
+from . import netsafe, remote_dataset
 from .errors import RemoteError
 from .netsafe import MAX_RESPONSE_BYTES, TIMEOUT_S
 from .queries import QueryResult
+from .sparqltext import is_graph_query
 from .store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,9 @@ _JSON_TYPES = ("application/sparql-results+json", "application/json")
 class RemoteStore:
     """A SPARQL query endpoint that `queries.run` can use in place of a `GraphStore`.
 
-    The endpoint decides its default graph: for the answers of the local store it must use
-    the union of named graphs (`oxigraph serve --union-default-graph`, or the store's own
-    setting); see the README.
+    Named queries read the default graph as the union of the named graphs; before the first
+    query the endpoint is probed for how to ask for that (remote_dataset.py), and a server
+    that cannot give it is an error that says how to fix it, never an empty answer.
     """
 
     def __init__(self, endpoint: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
@@ -40,22 +41,43 @@ class RemoteStore:
         self.endpoint = self.target.display  # safe to print: credentials redacted
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.dataset: list[tuple[str, str]] | None = None  # extra request parameters, once probed
 
     def query(self, sparql: str, prefixes: Mapping[str, str] | None = None) -> QueryResult:
-        """POST the query (SPARQL 1.1 Protocol) and parse the whole JSON answer.
-
-        An answer that is not SPARQL JSON results (an HTML page, a malformed IRI) is the
-        server's fault and raises RemoteError, never a syntax error about the user's query.
-        """
+        """POST the query (SPARQL 1.1 Protocol) over the union of the named graphs, as locally
+        (the request parameters for that are found once: remote_dataset.py), and parse the results."""
+        if self.dataset is None:
+            self.dataset = remote_dataset.probe(self.endpoint, self.send)
         header = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items())
-        body = urllib.parse.urlencode({"query": header + sparql}).encode("utf-8")
+        return self.send(header + sparql, self.dataset)
+
+    def send(self, sparql: str, params: list[tuple[str, str]]) -> QueryResult:
+        """One query with extra request parameters, read in full: SELECT/ASK results or CONSTRUCT triples.
+
+        An answer that is not what was asked for (an HTML page, a malformed IRI) is the server's
+        fault and raises RemoteError, never a syntax error about the user's query.
+        """
+        body = urllib.parse.urlencode([("query", sparql), *params]).encode("utf-8")
+        graph = is_graph_query(sparql)  # asked for as N-Triples: Virtuoso has a JSON of its own for graphs
+        accept = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if graph else \
+            "application/sparql-results+json"
         with netsafe.Client(self.target, self.timeout, self.max_bytes) as client:
             response = client.request("POST", self.target, body, {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/sparql-results+json",
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
             })
         _expect_success(response, self.target)
-        return parse_results(response, self.target)
+        return parse_triples(response, self.target) if graph else parse_results(response, self.target)
+
+
+def parse_triples(response: netsafe.Response, where: netsafe.Target) -> QueryResult:
+    """N-Triples or Turtle of a CONSTRUCT or DESCRIBE -> QueryResult with its triples."""
+    fmt = ox.RdfFormat.TURTLE if response.content_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
+    try:
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(response.body, format=fmt)]
+    except (SyntaxError, ValueError, UnicodeError) as exc:
+        raise RemoteError(where.redact(f"{where.display}: bad response from the server: not {fmt.name} "
+                                       f"({netsafe.one_line(str(exc), 120)})")) from None
+    return QueryResult(variables=[], triples=triples)
 
 
 def parse_results(response: netsafe.Response, where: netsafe.Target) -> QueryResult:

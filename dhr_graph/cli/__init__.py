@@ -17,7 +17,7 @@ from .. import __version__
 from ..addressees import registry_names
 from ..agencies import Registry
 from ..errors import DhrGraphError
-from ..formats import RESULT_FORMATS, render
+from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
 from ..pipeline import Toolkit, build
@@ -154,7 +154,9 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
 @store_option
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Query parameter, checked against its declared type; repeatable.")
-@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS + GRAPH_RESULT_FORMATS), default="table",
+              show_default=True, help="turtle, ntriples and jsonld are for CONSTRUCT and DESCRIBE "
+                                      "(which print as Turtle by default).")
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--endpoint", metavar="URL", default=None,
               help="Run on a remote SPARQL endpoint instead of the local store.")
@@ -179,6 +181,7 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
       dhr-graph query shared-agencies --param min=3 --format csv
       dhr-graph query agency-recommendations --param agency="Home Office"
       echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | dhr-graph query -
+      echo 'DESCRIBE ?r WHERE { ?r a dhr:Review }' | dhr-graph query - --format jsonld
       dhr-graph query shared-agencies --endpoint http://localhost:7878/query
 
     A local query never makes network calls: SERVICE is refused unless --allow-service.
@@ -263,13 +266,15 @@ def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
 
 def _register() -> None:
     """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, export, links, themes, validate
+    from . import agencies, export, links, load, serve, themes, validate
 
     main.add_command(agencies.group)
     main.add_command(themes.group)
     main.add_command(links.group)
     main.add_command(export.command)
     main.add_command(validate.command)
+    main.add_command(serve.command)
+    main.add_command(load.command)
 
 
 _register()

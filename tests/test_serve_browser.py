@@ -1,0 +1,84 @@
+"""The endpoint's page in a real headless Chromium: it lists the named queries, and its query
+box runs a query on the server and shows the answer on the page, with nothing from elsewhere."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dhr_graph.queries import library
+
+from . import servers
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip("Debian's chromium and chromium-driver are not installed "
+                "(apt-get install chromium chromium-driver; .ci/run does this)", allow_module_level=True)
+
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def endpoint(sample_store):
+    proc, base = servers.start_serve(sample_store)
+    yield base
+    servers.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_page_lists_queries_and_runs_the_query_box(browser, endpoint):
+    browser.get(f"{endpoint}/")
+    headings = {h.get_attribute("id") for h in browser.find_elements(By.CSS_SELECTOR, "section h3")}
+    assert headings == set(library())
+    box = browser.find_element(By.ID, "query")
+    box.clear()
+    box.send_keys("SELECT ?key WHERE { ?r a dhr:Review ; dcterms:identifier ?key }")
+    Select(browser.find_element(By.ID, "format")).select_by_value("json")
+    browser.find_element(By.CSS_SELECTOR, "#box button").click()
+    out = browser.find_element(By.ID, "out")
+    WebDriverWait(browser, 20).until(lambda d: out.text.strip().startswith("{"))
+    answer = json.loads(out.text)
+    assert [b["key"]["value"] for b in answer["results"]["bindings"]] == ["southampton-2025-06-d2020"]
+    assert browser.current_url == f"{endpoint}/"  # shown on the page, not by leaving it
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    requested = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(url.startswith(endpoint) for url in requested)  # nothing fetched from elsewhere
+
+
+def test_an_error_shows_its_status(browser, endpoint):
+    browser.get(f"{endpoint}/")
+    box = browser.find_element(By.ID, "query")
+    box.clear()
+    box.send_keys("DROP ALL")
+    browser.find_element(By.CSS_SELECTOR, "#box button").click()
+    out = browser.find_element(By.ID, "out")
+    WebDriverWait(browser, 20).until(lambda d: out.text.startswith("HTTP"))
+    assert out.text.startswith("HTTP 403: DROP is refused")
