@@ -21,7 +21,7 @@ from . import netsafe, remote_dataset
 from .errors import RemoteError
 from .netsafe import MAX_RESPONSE_BYTES, TIMEOUT_S
 from .queries import QueryResult
-from .sparqltext import is_graph_query
+from .sparqlscan import is_graph_query
 from .store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,15 @@ class RemoteStore:
     that cannot give it is an error that says how to fix it, never an empty answer.
     """
 
-    def __init__(self, endpoint: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
+    def __init__(self, endpoint: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_RESPONSE_BYTES,
+                 dataset: list[tuple[str, str]] | None = None) -> None:
+        """`dataset`: the extra request parameters of every query; None (the default) probes for them
+        before the first query, [] takes the server's own default graph as it is."""
         self.target = netsafe.target(endpoint, "SPARQL endpoint")
         self.endpoint = self.target.display  # safe to print: credentials redacted
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self.dataset: list[tuple[str, str]] | None = None  # extra request parameters, once probed
+        self.dataset = dataset
 
     def query(self, sparql: str, prefixes: Mapping[str, str] | None = None) -> QueryResult:
         """POST the query (SPARQL 1.1 Protocol) over the union of the named graphs, as locally

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
-from .errors import StoreError
+from .errors import RemoteError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,10 @@ def probe(endpoint: str, send: Ask) -> Params:
                              "load them with 'dhr-graph publish', which keeps one named graph per review")
         raise StoreError(f"{endpoint}: the endpoint holds no dhr-graph reviews "
                          "(send a store there first: 'dhr-graph publish --to GRAPH-STORE-URL')")
-    review = found[0]["s"]
+    review = found[0].get("s")
+    if not isinstance(review, ox.NamedNode):
+        raise RemoteError(f"{endpoint}: bad response from the server: its answer to a query for one review "
+                          "has no review IRI")
     check = f"ASK {{ {review} a <{_REVIEW}> }}"
     if _true(send(check, [])):
         return []

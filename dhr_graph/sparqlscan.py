@@ -1,6 +1,6 @@
-"""Finding `SERVICE` in SPARQL text, so a local query never reaches the network unasked.
+"""Reading SPARQL text without parsing it: its keywords, its form, and `SERVICE` calls.
 
-Oxigraph answers `SERVICE <url> { ... }` by sending the inner query to `url` over HTTP, and
+A local query must never reach the network unasked, yet Oxigraph answers `SERVICE <url> { ... }` by sending the inner query to `url` over HTTP, and
 pyoxigraph offers no switch to turn that off. So the query text is scanned first: comments,
 strings, IRIs, variables and prefixed names are skipped, and the keyword `SERVICE` (in any
 case) is what is left. A query that has it runs locally only when the caller allows it.
@@ -47,6 +47,21 @@ def _tokens(text: str) -> list[tuple[int, str]]:
         else:
             i += 1
     return out
+
+
+def keywords(text: str) -> list[str]:
+    """Bare words of the code, upper-cased (prefixed names, variables, IRIs, strings and comments left out)."""
+    return [w.upper() for _, w in _tokens(text) if w[0] not in "<?$" and ":" not in w]
+
+
+def first_keyword(text: str) -> str | None:
+    """The first keyword after the prologue (BASE and PREFIX declarations): the form of the text."""
+    return next((w for w in keywords(text) if w not in ("BASE", "PREFIX")), None)
+
+
+def is_graph_query(text: str) -> bool:
+    """True for CONSTRUCT and DESCRIBE, whose results are triples rather than a table."""
+    return first_keyword(text) in ("CONSTRUCT", "DESCRIBE")
 
 
 def service_calls(text: str) -> list[str]:

@@ -336,7 +336,8 @@ def test_a_200_that_is_not_sparql_json_blames_the_server(server: _Server) -> Non
 
 
 def test_a_good_answer_still_reads(server: _Server) -> None:
-    result = run(RemoteStore(f"{server.base}/sparql"), "SELECT ?x WHERE { ?s ?p ?x }")
+    # dataset=[]: this stand-in server answers every query alike, so the union-graph probe is skipped
+    result = run(RemoteStore(f"{server.base}/sparql", dataset=[]), "SELECT ?x WHERE { ?s ?p ?x }")
     assert result.values() == [{"x": "hello"}]
 
 
@@ -344,14 +345,14 @@ def test_the_proxy_of_the_environment_is_used(server: _Server, monkeypatch: pyte
     monkeypatch.setenv("http_proxy", f"http://proxyuser:{SECRET}@127.0.0.1:{server.server_address[1]}")
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
-    result = run(RemoteStore("http://sparql.example.invalid/sparql"), "SELECT ?x WHERE { ?s ?p ?x }")
+    result = run(RemoteStore("http://sparql.example.invalid/sparql", dataset=[]), "SELECT ?x WHERE { ?s ?p ?x }")
     assert result.values() == [{"x": "hello"}]
     method, path, headers, _ = server.seen[0]
     assert (method, path) == ("POST", "http://sparql.example.invalid/sparql")
     assert headers["Proxy-Authorization"].startswith("Basic ")
     # a host named in no_proxy is reached directly (0.0.0.0 is this machine, not loopback by name)
     direct = f"http://0.0.0.0:{_free_port()}/sparql"
-    assert run(RemoteStore(direct), "SELECT ?x WHERE { ?s ?p ?x }").values() == [{"x": "hello"}]
+    assert run(RemoteStore(direct, dataset=[]), "SELECT ?x WHERE { ?s ?p ?x }").values() == [{"x": "hello"}]
     assert len(server.seen) == 2  # through the proxy
     monkeypatch.setenv("no_proxy", "0.0.0.0")
     with pytest.raises(RemoteError, match="cannot reach endpoint"):
@@ -551,5 +552,11 @@ def test_https_checks_the_certificate(tls_server: tuple[_Server, Path], monkeypa
         RemoteStore(url, timeout=10).query("ASK {}")
     assert TOKEN not in str(err.value) and "\n" not in str(err.value)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust it: OpenSSL's own variable
-    result = run(RemoteStore(url, timeout=10), "SELECT ?x WHERE { ?s ?p ?x }")
+    result = run(RemoteStore(url, timeout=10, dataset=[]), "SELECT ?x WHERE { ?s ?p ?x }")
     assert result.values() == [{"x": "hello"}]
+
+
+def test_an_answer_without_the_probed_review_is_a_bad_response(server: _Server) -> None:
+    """The union-graph probe asks for one review's IRI; an answer without it is the server's fault."""
+    with pytest.raises(RemoteError, match="bad response from the server"):
+        run(RemoteStore(f"{server.base}/sparql"), "SELECT ?x WHERE { ?s ?p ?x }")

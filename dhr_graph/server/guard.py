@@ -9,7 +9,7 @@ the query, not in its strings, IRIs or comments, so `"service"` as data is fine.
 
 from __future__ import annotations
 
-from ..sparqltext import first_keyword, keywords
+from ..sparqlscan import first_keyword, keywords
 
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
