@@ -1,7 +1,7 @@
 """Namespaces and identifier minting.
 
-IRIs are derived from what identifies a thing (partnership, publication month,
-recommendation number), never from a counter or a run, so the same input always yields the
+IRIs are derived from what identifies a thing (a review's key by the rule of identity.py,
+a recommendation's number), never from a counter or a run, so the same input always yields the
 same IRIs. Shipped reference data (ontology, concept schemes, agency registry) has fixed
 IRIs under DHR_BASE; instance data minted from pages lives under a configurable base.
 """
@@ -55,6 +55,17 @@ def number_slug(number: str) -> str:
     return out or slug(number)
 
 
+def legacy_review_key(csp: str, published: str | None, year_of_death: int | None) -> str:
+    """Partnership, publication month and year of death: the review key before identity.py.
+
+    Two reviews can share it, so it is only used to find a page's graph in a store built with it.
+    """
+    parts = [slug(csp), published or "undated"]
+    if year_of_death is not None:
+        parts.append(f"d{year_of_death}")
+    return "-".join(parts)
+
+
 _REC = "/rec/"  # between a review's IRI and a recommendation's number
 
 
@@ -72,13 +83,11 @@ class Minter:
         self.base = base
 
     def review_key(self, csp: str, published: str | None, year_of_death: int | None) -> str:
-        """Readable key of a review: partnership, publication month and year of death."""
-        parts = [slug(csp), published or "undated"]
-        if year_of_death is not None:
-            parts.append(f"d{year_of_death}")
-        return "-".join(parts)
+        """The key stores used before review identity (`legacy_review_key`); not an identity."""
+        return legacy_review_key(csp, published, year_of_death)
 
     def review(self, key: str) -> str:
+        """A review's IRI from its key (`identity.review_key`)."""
         return f"{self.base}review/{key}"
 
     def review_graph(self, key: str) -> str:

@@ -34,6 +34,7 @@ _NUMBER_RE = re.compile(
     r"^(?:[A-Za-z]{1,4}\.?\s?)?\d+(?:[.\-]\d+)*(?:\s?[a-z])?(?:\s?\((?:[a-z]{1,4}|\d{1,3})\))?$"
 )
 _SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_IDENTITY_RE = re.compile(r"^(Id|URL):\s*(\S.*)$")  # optional identity lines (identity.py)
 _FOOTER_RE = re.compile(r"^Recommendations extracted\b", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
@@ -96,6 +97,8 @@ class _Header:
     extracted_count: int | None = None
     summary: str | None = None
     source: str | None = None
+    page_id: str | None = None
+    url: str | None = None
 
 
 def read_page_text(path: str | Path) -> tuple[str, str]:
@@ -174,6 +177,8 @@ def parse_text(text: str, source_path: str = "<text>", sha256: str = "") -> Revi
         recommendations=tuple(sorted(recs, key=lambda r: natural_key(r.number))),
         sha256=sha256,
         warnings=tuple(warnings),
+        page_id=header.page_id,
+        url=header.url,
     )
 
 
@@ -194,6 +199,10 @@ def _parse_header(lines: list[str], h: _Header, path: str) -> None:
         if in_summary:
             summary.append(line)
             continue
+        ident = _IDENTITY_RE.match(line)
+        if ident:
+            _parse_identity(ident.group(1), ident.group(2).strip(), h, path, lineno)
+            continue
         match = _FIELD_RE.search(line)
         if match:
             before = line[: match.start()].strip()
@@ -204,6 +213,18 @@ def _parse_header(lines: list[str], h: _Header, path: str) -> None:
             h.source = line.removeprefix("Source:").strip() or None
         previous = line
     h.summary = " ".join(summary) or None
+
+
+def _parse_identity(name: str, value: str, h: _Header, path: str, lineno: int) -> None:
+    """`Id:` and `URL:` lines say which review a page is (identity.py); each at most once."""
+    if (h.page_id if name == "Id" else h.url) is not None:
+        raise InputError(path, f"a second '{name}:' line (a page is one review)", lineno)
+    if name == "URL" and not re.match(r"^https?://\S+$", value):
+        raise InputError(path, f"'URL:' is not an http(s) address: {value[:60]!r}", lineno)
+    if name == "Id":
+        h.page_id = value
+    else:
+        h.url = value
 
 
 def _title_from(previous: str | None) -> str | None:

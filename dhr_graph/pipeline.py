@@ -19,10 +19,13 @@ import pyoxigraph as ox
 from . import resources
 from .agencies import Registry
 from .errors import DhrGraphError
-from .iris import DEFAULT_INSTANCE_BASE, Minter
+from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
 from .parser import parse_page
 from .rdf import build_time, review_nquads
-from .records import EnrichedRecommendation, EnrichedReview, Review
+from .curation import Curation
+from .identity import identify, legacy_review_key, review_key
+from .record_io import is_records_file, load_records
+from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
 from .validation import ValidationResult, Validator
@@ -62,10 +65,11 @@ class Toolkit:
     themes: ThemeScheme
     validator: Validator
     minter: Minter
+    curation: Curation | None = None  # names pinned by a person (curation.py), over the resolver
 
     @classmethod
     def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
-             theme_files: Sequence[str | Path] = ()) -> Toolkit:
+             theme_files: Sequence[str | Path] = (), curation_files: Sequence[str | Path] = ()) -> Toolkit:
         return cls(
             registry=Registry.load(extra=registry_files),
             themes=ThemeScheme.load(extra=theme_files),
@@ -73,16 +77,29 @@ class Toolkit:
             validator=Validator.load(reference=[*sorted(resources.ontology_dir().glob("*.ttl")),
                                                 *registry_files, *theme_files]),
             minter=Minter(base),
+            curation=Curation.load(curation_files) if curation_files else None,
         )
 
     def enrich(self, review: Review) -> EnrichedReview:
-        """Resolve every addressee and mention, and classify every recommendation."""
-        reg, minter = self.registry, self.minter
+        """Resolve every addressee and mention (a curated name as pinned), and classify every recommendation."""
+        reg, minter, cur = self.registry, self.minter, self.curation
+        key = review_key(review) if cur else ""
+
+        def resolve(surface: str) -> Resolution:
+            pinned = cur.resolve(key, surface, review.csp, review.published, reg, minter) if cur else None
+            return pinned or reg.resolve(surface, review.csp, review.published, minter)
+
+        def mentions(text: str) -> tuple[Resolution, ...]:
+            found = reg.mentions(text, review.csp, review.published, minter)
+            if not cur:
+                return found
+            return tuple(cur.resolve(key, m.surface, review.csp, review.published, reg, minter) or m for m in found)
+
         recs = tuple(
             EnrichedRecommendation(
                 recommendation=rec,
-                addressees=tuple(reg.resolve(a, review.csp, review.published, minter) for a in rec.addressed_to),
-                mentions=reg.mentions(rec.text, review.csp, review.published, minter),
+                addressees=tuple(resolve(a) for a in rec.addressed_to),
+                mentions=mentions(rec.text),
                 themes=self.themes.classify(rec.text),
             )
             for rec in review.recommendations
@@ -154,30 +171,40 @@ def _build(
     generated_at = build_time()
     candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
     replaced: set[str] = set()  # graphs the live store already had
+    legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
+    pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
     sizes: dict[str, int] = {}
     try:
         with gs.writing() as work, BackgroundLoad(work) as loader:
             chunk: list[str] = []
             for page in (progress(pages) if progress else pages):
-                outcome = PageOutcome(path=str(page), status="error")
-                report.pages.append(outcome)
-                made = _review_rdf(page, tk, strict, generated_at, outcome)
-                if made is None:
-                    continue
-                graph_iri, nquads = made
-                if graph_iri in candidates:
-                    outcome.messages.append(
-                        f"{page}: same review as {candidates[graph_iri].path} (partnership, publication month "
-                        f"and year of death all match: {outcome.review_key}); left out")
-                    continue
-                candidates[graph_iri] = outcome
-                sizes[graph_iri] = nquads.count("\n")
-                if drop_graph(work, graph_iri):
-                    replaced.add(graph_iri)
-                chunk.append(nquads)
-                if len(chunk) >= CHUNK:  # written while the next chunk is parsed
-                    loader.put("".join(chunk))
-                    chunk.clear()
+                for outcome, review in _read(page, strict, report):
+                    made = _review_rdf(review, tk, generated_at, outcome)
+                    if made is None:
+                        continue
+                    graph_iri, nquads = made
+                    if graph_iri in candidates:
+                        outcome.messages.append(_same_key(outcome, candidates[graph_iri], review))
+                        continue
+                    twin = _same_page(work, review, graph_iri, pages_seen, outcome)
+                    if twin:
+                        outcome.messages.append(twin)
+                        continue
+                    candidates[graph_iri] = outcome
+                    sizes[graph_iri] = nquads.count("\n")
+                    _warn_if_other_review(work, review, graph_iri, tk.minter, outcome)
+                    if drop_graph(work, graph_iri):
+                        replaced.add(graph_iri)
+                    old = _legacy_graph(work, review, graph_iri, tk.minter)
+                    if old is not None:  # the same page in a store built with the old review keys
+                        drop_graph(work, old)
+                        legacy[graph_iri] = old
+                        outcome.messages.append(f"{outcome.path}: replaces {old.rsplit('/', 1)[-1]} "
+                                                f"(its graph under the old review key)")
+                    chunk.append(nquads)
+                    if len(chunk) >= CHUNK:  # written while the next chunk is parsed
+                        loader.put("".join(chunk))
+                        chunk.clear()
             if not candidates:
                 raise _Discard
             loader.put("".join(chunk))
@@ -198,13 +225,15 @@ def _build(
             for graph_iri, outcome in candidates.items():
                 if outcome.status == "rejected":  # out again, and the version it was to replace back
                     work.remove_graph(ox.NamedNode(graph_iri))
-                    if graph_iri in replaced:
-                        work.bulk_extend(gs.live_quads(graph_iri))
+                    for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
+                        work.bulk_extend(gs.live_quads(kept))
             if not report.landed:
                 raise _Discard
             from .links import update  # numpy/scipy load only when a build writes
 
-            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key])
+            retired = [_review_of_graph(legacy[g], tk.minter) for g, o in candidates.items()
+                       if o.status == "landed" and g in legacy]
+            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
             if len(candidates) >= CHUNK:
                 # many bulk loads leave many overlapping files, which every index scan then merges:
                 # compacting them once makes queries about 3x quicker (2,000 reviews: agency-reach
@@ -217,18 +246,105 @@ def _build(
     return report
 
 
-def _review_rdf(page: Path, tk: Toolkit, strict: bool, generated_at: str,
-                outcome: PageOutcome) -> tuple[str, str] | None:
-    """(graph IRI, N-Quads) of one page, or None with the reason in `outcome`."""
+def _read(page: Path, strict: bool, report: BuildReport) -> Iterator[tuple[PageOutcome, Review]]:
+    """The reviews of one input (a page, or a JSON/CSV records file), each with its outcome in
+    `report`; what cannot be read is reported there and not yielded."""
+    if is_records_file(page):
+        try:
+            records = load_records(page)
+        except DhrGraphError as exc:
+            report.pages.append(PageOutcome(path=str(page), status="error", messages=[str(exc)]))
+            return
+        for message in records.errors:
+            report.pages.append(PageOutcome(path=str(page), status="error", messages=[message]))
+        for where, review in records.reviews:
+            outcome = PageOutcome(path=where, status="error")
+            report.pages.append(outcome)
+            yield outcome, review
+        return
+    outcome = PageOutcome(path=str(page), status="error")
+    report.pages.append(outcome)
     try:
         review = parse_page(page, strict=strict)
-        outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+    except DhrGraphError as exc:
+        outcome.messages.append(str(exc))
+        return
+    outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+    yield outcome, review
+
+
+def _review_rdf(review: Review, tk: Toolkit, generated_at: str, outcome: PageOutcome) -> tuple[str, str] | None:
+    """(graph IRI, N-Quads) of one review, or None with the reason in `outcome`."""
+    try:
         graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
     except DhrGraphError as exc:
         outcome.messages.append(str(exc))
         return None
     outcome.review_key = graph_iri.rsplit("/", 1)[-1]
     return graph_iri, nquads
+
+
+def _same_key(outcome: PageOutcome, first: PageOutcome, review: Review) -> str:
+    """Two inputs of one build with one key: never merged; the later one is left out, saying why."""
+    ident = identify(review)
+    return (f"{outcome.path}: has the same review key {ident.key!r} as {first.path} (from its {ident.rule} "
+            f"{ident.handle!r}); left out. If they are different reviews, give one another file name "
+            "or an 'Id:' line (see README, Review identity)")
+
+
+def _same_page(store: ox.Store, review: Review, graph_iri: str, seen: dict[str, str],
+               outcome: PageOutcome) -> str | None:
+    """A byte-identical copy of a page under another name is the same review, not a second one:
+    counting it twice would double its recommendations. Records (possibly corrected) are exempt."""
+    if review.record_file or not review.sha256:
+        return None
+    first = seen.setdefault(review.sha256, outcome.path)
+    if first != outcome.path:
+        return f"{outcome.path}: same page as {first} (identical bytes); left out"
+    checksum = ox.Literal(review.sha256)
+    for q in store.quads_for_pattern(None, ox.NamedNode(str(DHR.sourceChecksum)), checksum, None):
+        if q.graph_name.value != graph_iri and not _has_record_file(store, q.graph_name.value):
+            name = _stored_value(store, q.graph_name.value, str(DHR.sourceFile), q.graph_name.value)
+            return (f"{outcome.path}: same page as the stored review {q.graph_name.value.rsplit('/', 1)[-1]} "
+                    f"(built from {name}; identical bytes); left out")
+    return None
+
+
+def _has_record_file(store: ox.Store, graph_iri: str) -> bool:
+    return _stored_value(store, graph_iri, str(DHR.recordFile), graph_iri) is not None
+
+
+def _stored_value(store: ox.Store, subject: str, prop: str, graph_iri: str) -> str | None:
+    for q in store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(prop), None, ox.NamedNode(graph_iri)):
+        return q.object.value
+    return None
+
+
+def _warn_if_other_review(store: ox.Store, review: Review, graph_iri: str, minter: Minter,
+                          outcome: PageOutcome) -> None:
+    """A stored review with this key but another partnership is more likely a different review
+    with a clashing file name than a correction: say so (it is still replaced, as asked)."""
+    before = _stored_value(store, minter.review(review_key(review)), str(DHR.partnership), graph_iri)
+    if before is not None and before != minter.partnership(review.csp):
+        source = _stored_value(store, graph_iri, str(DHR.sourceFile), graph_iri)
+        outcome.messages.append(
+            f"warning: {outcome.path}: replaces the review with the same key built from {source} for "
+            f"partnership {before.rsplit('/', 1)[-1]}; if that is a different review, rebuild it under "
+            "another file name or an 'Id:' line")
+
+
+def _legacy_graph(store: ox.Store, review: Review, graph_iri: str, minter: Minter) -> str | None:
+    """The graph this same page got in a store built with the old key (partnership, month, year of
+    death), if the store has it: the same old key and the same source file name."""
+    old = minter.review_graph(legacy_review_key(review))
+    name = Path(review.source_path).name
+    if old == graph_iri or not name or not store.contains_named_graph(ox.NamedNode(old)):
+        return None
+    return old if _stored_value(store, old, str(DHR.sourceFile), old) == name else None
+
+
+def _review_of_graph(graph_iri: str, minter: Minter) -> str:
+    return minter.review(graph_iri.rsplit("/", 1)[-1])
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing

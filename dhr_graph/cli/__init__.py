@@ -16,7 +16,9 @@ from .. import __version__
 from ..errors import DhrGraphError
 from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
+from ..identity import identify
 from ..parser import parse_page
+from ..record_io import review_json
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..store import GraphStore, default_store_path
@@ -64,21 +66,27 @@ def main() -> None:
               help="Extra agency registry file (Turtle); repeatable.")
 @click.option("--themes", "theme_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra theme scheme file (Turtle); repeatable.")
+@click.option("--curation", "curation_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Curation file (CSV review,surface,agency or Turtle) pinning how a name resolves; repeatable.")
 @click.option("--strict", is_flag=True, help="Warnings are errors, and nothing lands unless every page is good.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_files: tuple[str, ...],
-              theme_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
-    """Build or update the store from pages (files or folders of *.txt).
+              theme_files: tuple[str, ...], curation_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
+    """Build or update the store from pages (files or folders of *.txt) or records (.json, .csv).
 
-    With no INPUTS, builds the bundled sample page. Re-building a page replaces its graph.
+    With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
+    of it, as `parse --format json` prints) keeps its IRI and replaces its graph.
     Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
 
     \b
     Example:
       dhr-graph build pages/ --store dhr-store
+      dhr-graph parse page.txt --format json > page.json   # fix it by hand, then:
+      dhr-graph build page.json --curation names.csv --store dhr-store
     """
     try:
-        toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files)
+        toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files,
+                               curation_files=curation_files)
     except ValueError as exc:
         raise DhrGraphError(str(exc)) from None
 
@@ -93,6 +101,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         for msg in page.messages:
             if page.status != "landed" or not quiet:
                 click.echo(msg, err=True)
+    for pin in toolkit.curation.unused() if toolkit.curation else ():
+        click.echo(f"warning: {pin.where}: {pin.surface!r} was not found in review {pin.review!r}", err=True)
     if not quiet:
         click.echo(f"{len(report.landed)} of {len(report.pages)} pages landed in {report.store}"
                    + (f" ({report.triples} triples written)" if report.committed else " (store unchanged)"))
@@ -128,11 +138,13 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
             click.echo(f"warning: {warning}", err=True)
         reviews.append(review)
     if fmt == "json":
-        click.echo(json.dumps([r.to_json() for r in reviews], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([review_json(r) for r in reviews], indent=2, ensure_ascii=False))
     else:
         for r in reviews:
+            ident = identify(r)
             click.echo(f"{r.source_path}: {r.title} | CSP {r.csp} | published {r.published} | "
-                       f"year of death {r.year_of_death} | {len(r.recommendations)} recommendations")
+                       f"year of death {r.year_of_death} | {len(r.recommendations)} recommendations | "
+                       f"key {ident.key} (from its {ident.rule})")
             for rec in r.recommendations:
                 click.echo(f"  {rec.number:>8}  {rec.text[:70]}{'…' if len(rec.text) > 70 else ''}")
                 click.echo(f"  {'':>8}  -> {'; '.join(rec.addressed_to) or '(no addressee)'}")
