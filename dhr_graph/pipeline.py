@@ -186,7 +186,8 @@ def _build(
                     if graph_iri in candidates:
                         outcome.messages.append(_same_key(outcome, candidates[graph_iri], review))
                         continue
-                    twin = _same_page(work, review, graph_iri, pages_seen, outcome)
+                    old = _legacy_graph(work, review, graph_iri, tk.minter)
+                    twin = _same_page(work, review, {graph_iri, old}, pages_seen, outcome)
                     if twin:
                         outcome.messages.append(twin)
                         continue
@@ -195,7 +196,6 @@ def _build(
                     _warn_if_other_review(work, review, graph_iri, tk.minter, outcome)
                     if drop_graph(work, graph_iri):
                         replaced.add(graph_iri)
-                    old = _legacy_graph(work, review, graph_iri, tk.minter)
                     if old is not None:  # the same page in a store built with the old review keys
                         drop_graph(work, old)
                         legacy[graph_iri] = old
@@ -292,7 +292,7 @@ def _same_key(outcome: PageOutcome, first: PageOutcome, review: Review) -> str:
             "or an 'Id:' line (see README, Review identity)")
 
 
-def _same_page(store: ox.Store, review: Review, graph_iri: str, seen: dict[str, str],
+def _same_page(store: ox.Store, review: Review, own: set[str | None], seen: dict[str, str],
                outcome: PageOutcome) -> str | None:
     """A byte-identical copy of a page under another name is the same review, not a second one:
     counting it twice would double its recommendations. Records (possibly corrected) are exempt."""
@@ -303,7 +303,7 @@ def _same_page(store: ox.Store, review: Review, graph_iri: str, seen: dict[str, 
         return f"{outcome.path}: same page as {first} (identical bytes); left out"
     checksum = ox.Literal(review.sha256)
     for q in store.quads_for_pattern(None, ox.NamedNode(str(DHR.sourceChecksum)), checksum, None):
-        if q.graph_name.value != graph_iri and not _has_record_file(store, q.graph_name.value):
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in own and not _has_record_file(store, q.graph_name.value):
             name = _stored_value(store, q.graph_name.value, str(DHR.sourceFile), q.graph_name.value)
             return (f"{outcome.path}: same page as the stored review {q.graph_name.value.rsplit('/', 1)[-1]} "
                     f"(built from {name}; identical bytes); left out")
