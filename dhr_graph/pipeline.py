@@ -234,6 +234,10 @@ def _build(
             retired = [_review_of_graph(legacy[g], tk.minter) for g, o in candidates.items()
                        if o.status == "landed" and g in legacy]
             update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
+            from .cases import has_cases, link_cases
+
+            if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
+                link_cases(work, tk.minter)
             if len(candidates) >= CHUNK:
                 # many bulk loads leave many overlapping files, which every index scan then merges:
                 # compacting them once makes queries about 3x quicker (2,000 reviews: agency-reach

@@ -242,9 +242,10 @@ def publish_cmd(store: Path | None, url: str) -> None:
 
 def _register() -> None:
     """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, export, links, themes, validate
+    from . import agencies, cases, export, links, themes, validate
 
     main.add_command(agencies.group)
+    main.add_command(cases.group)
     main.add_command(themes.group)
     main.add_command(links.group)
     main.add_command(export.command)
