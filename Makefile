@@ -22,6 +22,8 @@ install-dev: $(PY)
 demo: install
 	rm -rf $(STORE)
 	$(CLI) build --store $(STORE)
+	@echo; echo "== DHRD case metadata (Cook & Cook 2026, CC BY 4.0): one case per incident, reviews joined to their case"
+	$(CLI) cases import dhr_graph/data/dhrd/incidents.csv --store $(STORE)
 	@echo; echo "== store contents"; $(CLI) stats --store $(STORE)
 	@echo; echo "== shared-agencies: agencies addressed by two or more recommendations"
 	$(CLI) query shared-agencies --store $(STORE)
@@ -29,6 +31,8 @@ demo: install
 	$(CLI) query sector-share --store $(STORE)
 	@echo; echo "== themes-summary: recommendations by theme"
 	$(CLI) query themes-summary --store $(STORE)
+	@echo; echo "== sectors-by-case-type: recommendations by case type (DHRD) and sector addressed"
+	$(CLI) query sectors-by-case-type --store $(STORE)
 	$(CLI) export --store $(STORE) --format trig -o $(OUT)/dhr.trig
 	$(CLI) export --store $(STORE) --format graphml --projection agency-coaddress -o $(OUT)/agency-network.graphml
 	$(CLI) export --store $(STORE) --format html -o $(OUT)/network.html
