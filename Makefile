@@ -44,7 +44,7 @@ test: install-dev
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),
 ## the concept schemes and the agency registry with dhr_graph.schemedoc; open docs/index.html
-SCHEME_FILES := ontology/themes.ttl ontology/sectors.ttl ontology/case-types.ttl ontology/link-bases.ttl ontology/agencies.ttl
+SCHEME_FILES := ontology/themes.ttl ontology/sectors.ttl ontology/case-types.ttl ontology/abuse-types.ttl ontology/link-bases.ttl ontology/agencies.ttl
 docs: install-dev
 	mkdir -p docs
 	$(VENV)/bin/pylode ontology/dhr.ttl --profile ontpub --outputfile docs/ontology.html

@@ -36,7 +36,8 @@ from .errors import InputError
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, slug
 from .parser import MONTHS
 from .rdf import TOOL_IRI, build_time, iri, lit
-from .store import GraphStore, drop_graph, parse_turtle_quads
+from .store import GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
+from .validation import Validator
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def case_nquads(case: Case, flags: Flags, minter: Minter, dataset: Dataset, sour
     add(g, str(DCTERMS.bibliographicCitation), lit(dataset.citation))
     if dataset.license:
         add(g, str(DCTERMS.license), iri(dataset.license))
-    add(g, str(DHR.sourceFile), lit(Path(source.path).name))
+    add(g, str(DHR.recordFile), lit(Path(source.path).name))
     add(g, str(DHR.sourceChecksum), lit(source.sha256))
     add(g, _PROV + "wasAttributedTo", iri(str(TOOL_IRI)))
     add(g, _PROV + "generatedAtTime", lit(generated_at, _DT))
@@ -289,24 +290,46 @@ def import_cases(path: str | Path, store: str | Path, *, base: str = DEFAULT_INS
     report = ImportReport(str(path), errors=list(cases.errors))
     if not cases.cases:
         return report
+    try:
+        return _write(cases, report, flags, minter, dataset, GraphStore(store))
+    except _Nothing:
+        return report
+
+
+class _Nothing(Exception):
+    """No case conforms: the working copy is thrown away and the store stays as it was."""
+
+
+def _write(cases: CaseSet, report: ImportReport, flags: Flags, minter: Minter, dataset: Dataset,
+           gs: GraphStore) -> ImportReport:
     generated_at = build_time()
-    gs = GraphStore(store)
     with gs.writing() as work:
-        parts = []
+        parts, graphs = [], {}
         for case in cases.cases:
             graph_iri, text = case_nquads(case, flags, minter, dataset, cases, generated_at)
+            graphs[graph_iri] = case
             drop_graph(work, graph_iri)
             parts.append(text)
         work.bulk_load("".join(parts).encode("utf-8"), ox.RdfFormat.N_QUADS)
         described = dataset_graph(minter, dataset.iri)
         drop_graph(work, described)
         work.bulk_extend(parse_turtle_quads(dataset.path, described))
-        for name in SCHEME_FILES:  # the schemes' own graphs, for labels (a build loads them too)
-            graph = f"https://w3id.org/dhr-graph/graph/{Path(name).stem}"
+        for path in sorted(resources.ontology_dir().glob("*.ttl")):  # reference data, as a build loads it
+            graph = reference_graph_iri(path)
             drop_graph(work, graph)
-            work.bulk_extend(parse_turtle_quads(resources.ontology_dir() / name, graph))
+            work.bulk_extend(parse_turtle_quads(path, graph))
+        for graph_iri, results in sorted(Validator.load().check(work, list(graphs)).items(),
+                                         key=lambda item: graphs[item[0]].line if item[0] in graphs else 0):
+            bad = [r for r in results if r.severity == "Violation"]
+            if bad and graph_iri in graphs:  # a case that does not conform is left out, saying why
+                case = graphs.pop(graph_iri)
+                work.remove_graph(ox.NamedNode(graph_iri))
+                report.errors.append(f"{cases.path}:{case.line}: case {case.incident_id} does not conform: "
+                                     f"{bad[0].message}; row left out")
+        if not graphs:
+            raise _Nothing
         report.matches = link_cases(work, minter)
-    report.cases = len(cases.cases)
+    report.cases = len(graphs)
     return report
 
 

@@ -103,7 +103,7 @@ def test_each_case_has_its_own_graph_with_provenance_and_citation(sample_with_ca
     assert ask(sample_with_cases, f"""GRAPH <{graph}> {{ <{graph}> <http://purl.org/dc/terms/subject> <{ID}case/dhrd/inc-0045> ;
         <http://www.w3.org/ns/prov#wasDerivedFrom> <https://doi.org/10.5281/zenodo.21108268> ;
         <http://purl.org/dc/terms/license> <https://creativecommons.org/licenses/by/4.0/> ;
-        <http://purl.org/dc/terms/bibliographicCitation> ?citation ; dhr:sourceFile "incidents.csv" .
+        <http://purl.org/dc/terms/bibliographicCitation> ?citation ; dhr:recordFile "incidents.csv" .
         FILTER(CONTAINS(?citation, "Cook") && CONTAINS(?citation, "10.5281/zenodo.21108268")) }}""")
 
 
@@ -228,3 +228,26 @@ def test_full_published_table_imports_too(tmp_path):
     report = import_cases(tmp_path / "incidents.csv", tmp_path / "store")
     assert report.cases == 647 and not report.errors
     assert not ask(tmp_path / "store", '?s ?p "manual strangulation"')
+
+
+def test_case_shapes_catch_a_malformed_case_graph(tmp_path):
+    """The shapes (shapes/dhr-cases.ttl) that an import checks every case graph against."""
+    import pyoxigraph as ox
+
+    from dhr_graph import resources
+    from dhr_graph.store import parse_turtle_quads, reference_graph_iri
+    from dhr_graph.validation import Validator
+
+    store = ox.Store()
+    for path in sorted(resources.ontology_dir().glob("*.ttl")):
+        store.bulk_extend(parse_turtle_quads(path, reference_graph_iri(path)))
+    g = f"{ID}graph/case/dhrd/bad"
+    store.load(f"""
+        <{ID}case/dhrd/bad> a <{DHR}Case> ; <http://purl.org/dc/terms/identifier> "B-1" , "B-2" ;
+            <{DHR}caseType> <{AT}stalking> ; <{DHR}deathMonth> "2020" .
+    """.encode(), ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(g))
+    messages = {r.message for r in Validator.load().check(store, [g])[g] if r.severity == "Violation"}
+    assert "A case needs exactly one identifier (the dataset's incident id)." in messages
+    assert "A case needs exactly one community safety partnership." in messages
+    assert any(m.startswith("A case type must be a concept of the case-type scheme") for m in messages)
+    assert any(m.startswith("The month of death of a case") for m in messages)
