@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -202,7 +203,7 @@ class Dataset:
             g.parse(source, format="turtle")
         except FileNotFoundError:
             raise InputError(str(source), "no such file") from None
-        except Exception as exc:  # rdflib raises many parser error types
+        except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
             raise InputError(str(source), f"not valid Turtle: {exc}") from None
         for node in g.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")):
             citation = g.value(node, DCTERMS.bibliographicCitation)
@@ -451,14 +452,13 @@ def _int(term: object, part: slice = slice(0, 4)) -> int | None:
 
 def read_facts(store: ox.Store) -> tuple[list[ReviewFacts], list[CaseFacts]]:
     """The reviews and cases of a store, as the matcher needs them."""
-    def rows(q: str) -> list[dict[str, object]]:
+    def rows(q: str) -> list[dict[str, Any]]:
         result = store.query(q, use_default_graph_as_union=True)
         names = [v.value for v in result.variables]  # type: ignore[union-attr]
         return [dict(zip(names, row)) for row in result]  # type: ignore[union-attr]
 
-    reviews = [ReviewFacts(r["rv"].value, r["csp"].value, _int(r.get("year")))  # type: ignore[union-attr]
-               for r in rows(_REVIEWS_Q)]
-    cases = [CaseFacts(r["c"].value, r["id"].value, r["csp"].value, _int(r.get("year")),  # type: ignore[union-attr]
+    reviews = [ReviewFacts(r["rv"].value, r["csp"].value, _int(r.get("year"))) for r in rows(_REVIEWS_Q)]
+    cases = [CaseFacts(r["c"].value, r["id"].value, r["csp"].value, _int(r.get("year")),
                        _int(r.get("month"), slice(5, 7)))
              for r in rows(_CASES_Q)]
     return reviews, cases

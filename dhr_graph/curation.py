@@ -130,7 +130,7 @@ def _load_turtle(path: Path) -> list[Pin]:
         g.parse(path, format="turtle")
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
-    except Exception as exc:  # rdflib raises many parser error types
+    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
         raise InputError(str(path), f"not valid Turtle: {exc}") from None
     pins = []
     for node in sorted(g.subjects(RDF.type, DHR.Curation), key=str):

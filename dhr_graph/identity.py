@@ -80,9 +80,9 @@ def identify(review: Review) -> ReviewIdentity:
         digest = hashlib.sha256(handle.encode("utf-8")).hexdigest()[:8]
         head = slug(stem, max_length=60) if re.search(r"[A-Za-z0-9]", stem) else "report"
         return ReviewIdentity(f"{head}-{digest}", "url", handle)
-    stem = file_handle(review.source_path)
-    if stem is not None:
-        return ReviewIdentity(slug(stem), "file", stem)
+    name = file_handle(review.source_path)
+    if name is not None:
+        return ReviewIdentity(slug(name), "file", name)
     digest = content_digest(review)
     return ReviewIdentity(f"{slug(review.csp, max_length=60)}-{digest[:12]}", "content", digest)
 

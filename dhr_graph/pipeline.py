@@ -18,12 +18,12 @@ import pyoxigraph as ox
 
 from . import resources
 from .agencies import Registry
+from .curation import Curation
 from .errors import DhrGraphError
+from .identity import identify, legacy_review_key, review_key
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
 from .parser import parse_page
 from .rdf import build_time, review_nquads
-from .curation import Curation
-from .identity import identify, legacy_review_key, review_key
 from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
@@ -320,7 +320,8 @@ def _has_record_file(store: ox.Store, graph_iri: str) -> bool:
 
 def _stored_value(store: ox.Store, subject: str, prop: str, graph_iri: str) -> str | None:
     for q in store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(prop), None, ox.NamedNode(graph_iri)):
-        return q.object.value
+        if isinstance(q.object, (ox.NamedNode, ox.Literal)):
+            return q.object.value
     return None
 
 

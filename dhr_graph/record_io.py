@@ -276,7 +276,7 @@ def _rows(reader: csv.DictReader[str], name: str, errors: list[str]) -> Iterator
         errors.append(f"{name}:{line}: unreadable CSV ({exc}); this row and the rest of the file left out")
 
 
-def _cell(row: dict[str, Any], name: str) -> str:
+def _cell(row: dict[Any, Any], name: str) -> str:
     if None in row:
         raise ValueError(f"{len(row[None])} more cell(s) than the header has columns")
     value = row.get(name)
