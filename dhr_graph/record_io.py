@@ -11,10 +11,11 @@ are documented in the README ("Correcting records").
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,28 @@ def review_json(review: Review) -> dict[str, object]:
     """`Review.to_json` plus the key its IRIs get and the rule that gave it (read-only on input)."""
     ident = identify(review)
     return {"key": ident.key, "key_rule": ident.rule, **review.to_json()}
+
+
+def reviews_csv(reviews: Sequence[Review]) -> str:
+    """Reviews as the CSV `build` reads (columns CSV_COLUMNS): one review row each, keyed by the
+    review's key, then its recommendation rows."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in reviews:
+        key = identify(r).key
+        bad = next((a for rec in r.recommendations for a in rec.addressed_to if "|" in a), None)
+        if bad is not None:
+            raise InputError(r.source_path or key, f"addressee {bad!r} holds a '|', which the CSV uses between "
+                                                   "addressees; use JSON for this review")
+        writer.writerow({"row": "review", "review": key, "csp": r.csp, "published": r.published or "",
+                         "year_of_death": "" if r.year_of_death is None else r.year_of_death,
+                         "title": r.title or "", "summary": r.summary or "", "source": r.source or "",
+                         "url": r.url or "", "extracted_count": "" if r.extracted_count is None else r.extracted_count})
+        for rec in r.recommendations:
+            writer.writerow({"row": "recommendation", "review": key, "number": rec.number, "text": rec.text,
+                             "addressed_to": " | ".join(rec.addressed_to)})
+    return out.getvalue()
 
 
 def is_records_file(path: str | Path) -> bool:

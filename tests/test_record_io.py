@@ -230,3 +230,17 @@ def test_cli_build_from_json_and_curation(tmp_path, sample_page):
                                   "--curation", str(tmp_path / "pins.csv")], catch_exceptions=False)
     assert result.exit_code == 0
     assert "pins.csv:2: 'Nobody' was not found in review 'southampton-2020'" in result.stderr
+
+
+def test_parse_csv_build_gives_the_pages_review(tmp_path, toolkit, sample_page, pinned_time):
+    runner = CliRunner()
+    parsed = runner.invoke(main, ["parse", str(sample_page), "--format", "csv"], catch_exceptions=False)
+    assert parsed.exit_code == 0 and parsed.stdout.startswith(",".join(CSV_COLUMNS) + "\n")
+    (tmp_path / "r.csv").write_text(parsed.stdout, encoding="utf-8")
+    build([sample_page], tmp_path / "page", toolkit=toolkit)
+    report = build([tmp_path / "r.csv"], tmp_path / "csv", toolkit=toolkit)
+    assert [p.status for p in report.pages] == ["landed"]
+    # the same review under the same IRI; provenance names the CSV instead of the page
+    differ = review_quads(tmp_path / "page") ^ review_quads(tmp_path / "csv")
+    assert all(f"<{GRAPH}> <{DHR}" in q and ("sourceFile" in q or "sourceChecksum" in q or "recordFile" in q)
+               for q in differ), differ

@@ -18,7 +18,7 @@ from ..formats import RESULT_FORMATS, render
 from ..iris import DEFAULT_INSTANCE_BASE
 from ..identity import identify
 from ..parser import parse_page
-from ..record_io import review_json
+from ..record_io import review_json, reviews_csv
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..store import GraphStore, default_store_path
@@ -117,10 +117,11 @@ def _progressbar(pages: list[Path]) -> Any:
 
 @main.command("parse")
 @click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]), default="text", show_default=True,
+              help="json and csv are records 'build' reads back, e.g. after a correction by hand.")
 @click.option("--strict", is_flag=True, help="A mismatch with 'Extracted: N recs' is an error.")
 def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
-    """Parse pages and print their records (JSON: one object per page).
+    """Parse pages and print their records (JSON: one object per page; CSV: review and recommendation rows).
 
     \b
     Example:
@@ -139,6 +140,8 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool) -> None:
         reviews.append(review)
     if fmt == "json":
         click.echo(json.dumps([review_json(r) for r in reviews], indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(reviews_csv(reviews), nl=False)
     else:
         for r in reviews:
             ident = identify(r)
