@@ -15,12 +15,12 @@ import click
 from .. import __version__
 from ..errors import DhrGraphError
 from ..formats import RESULT_FORMATS, render
-from ..iris import DEFAULT_INSTANCE_BASE
 from ..identity import identify
+from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
-from ..record_io import review_json, reviews_csv
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
+from ..record_io import review_json, reviews_csv
 from ..store import GraphStore, default_store_path
 
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
