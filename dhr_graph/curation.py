@@ -61,6 +61,12 @@ class Curation:
                 cur.pins[key] = pin
         return cur
 
+    def check(self, registry: Registry) -> None:
+        """Refuse pins to IRIs the registry does not know, before anything is built."""
+        for pin in self.pins.values():
+            if pin.agency.startswith(("http://", "https://", "urn:")) and registry.entry(pin.agency) is None:
+                raise InputError(pin.where, f"{pin.agency} is not in the agency registry")
+
     def __bool__(self) -> bool:
         return bool(self.pins)
 

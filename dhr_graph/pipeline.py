@@ -70,14 +70,18 @@ class Toolkit:
     @classmethod
     def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
              theme_files: Sequence[str | Path] = (), curation_files: Sequence[str | Path] = ()) -> Toolkit:
+        registry = Registry.load(extra=registry_files)
+        curation = Curation.load(curation_files) if curation_files else None
+        if curation is not None:
+            curation.check(registry)
         return cls(
-            registry=Registry.load(extra=registry_files),
+            registry=registry,
             themes=ThemeScheme.load(extra=theme_files),
             # the shapes check theme and agency IRIs against the reference data, user files included
             validator=Validator.load(reference=[*sorted(resources.ontology_dir().glob("*.ttl")),
                                                 *registry_files, *theme_files]),
             minter=Minter(base),
-            curation=Curation.load(curation_files) if curation_files else None,
+            curation=curation,
         )
 
     def enrich(self, review: Review) -> EnrichedReview:
@@ -264,6 +268,10 @@ def _read(page: Path, strict: bool, report: BuildReport) -> Iterator[tuple[PageO
         for where, review in records.reviews:
             outcome = PageOutcome(path=where, status="error")
             report.pages.append(outcome)
+            if strict and review.warnings:
+                outcome.messages.append(f"{review.warnings[0]} (--strict)")
+                continue
+            outcome.messages.extend(f"warning: {w}" for w in review.warnings)
             yield outcome, review
         return
     outcome = PageOutcome(path=str(page), status="error")

@@ -186,11 +186,13 @@ def _review_from_json(item: Any, where: str, record_file: str) -> Review:
             raise _Bad(f"{at}.addressed_to", "expected a list of non-empty names")
         recs.append(Recommendation(number=number.strip(), text=" ".join(text.split()),
                                    addressed_to=tuple(" ".join(a.split()) for a in addressed)))
+    warnings = () if count is None or count == len(recs) else (
+        f"{record_file}: {where or 'the record'} says extracted_count {count} but has {len(recs)} recommendations",)
     review = Review(
         source_path=strs["file"] or "", title=strs["title"], csp=" ".join(csp.split()), published=published,
         year_of_death=year, extracted_count=count, summary=strs["summary"], source=strs["source"],
         recommendations=tuple(recs), sha256=strs["sha256"] or "", page_id=strs["id"], url=strs["url"],
-        record_file=record_file,
+        record_file=record_file, warnings=warnings,
     )
     _check_key(item, review, where)
     return review

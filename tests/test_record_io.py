@@ -204,9 +204,8 @@ def test_curation_turtle_and_its_errors(tmp_path, sample_page):
 
     (tmp_path / "bad.csv").write_text("review,surface,agency\nsouthampton-2020,Home Office,"
                                       "https://w3id.org/dhr-graph/registry/agency/no-such-body\n")
-    bad = Curation.load([tmp_path / "bad.csv"])
     with pytest.raises(InputError, match=r"bad.csv:2: .*no-such-body is not in the agency registry"):
-        bad.resolve("southampton-2020", "Home Office", "Southampton", None, toolkit.registry, toolkit.minter)
+        Toolkit.load(curation_files=[tmp_path / "bad.csv"])  # refused before anything is built
     (tmp_path / "bad2.csv").write_text("review,surface,agency\nSouthampton 2020,Home Office,Home Office\n")
     with pytest.raises(InputError, match=r"bad2.csv:2: 'review' must be a review key"):
         Curation.load([tmp_path / "bad2.csv"])
@@ -244,3 +243,15 @@ def test_parse_csv_build_gives_the_pages_review(tmp_path, toolkit, sample_page, 
     differ = review_quads(tmp_path / "page") ^ review_quads(tmp_path / "csv")
     assert all(f"<{GRAPH}> <{DHR}" in q and ("sourceFile" in q or "sourceChecksum" in q or "recordFile" in q)
                for q in differ), differ
+
+
+def test_a_record_that_disagrees_with_its_extracted_count_warns(tmp_path, toolkit, sample_page):
+    data = sample_json(sample_page, tmp_path / "r.json")
+    data[0]["recommendations"].pop()
+    (tmp_path / "r.json").write_text(json.dumps(data), encoding="utf-8")
+    report = build([tmp_path / "r.json"], tmp_path / "store", toolkit=toolkit)
+    assert report.pages[0].status == "landed"
+    assert any(m.startswith("warning: ") and "says extracted_count 18 but has 17" in m for m in report.pages[0].messages)
+    strict = build([tmp_path / "r.json"], tmp_path / "strict", toolkit=toolkit, strict=True)
+    assert strict.pages[0].status == "error" and not strict.committed
+    assert strict.pages[0].messages[0].endswith("(--strict)")
