@@ -319,7 +319,8 @@ def _write(cases: CaseSet, report: ImportReport, flags: Flags, minter: Minter, d
             graph = reference_graph_iri(path)
             drop_graph(work, graph)
             work.bulk_extend(parse_turtle_quads(path, graph))
-        for graph_iri, results in sorted(Validator.load().check(work, list(graphs)).items(),
+        validator = Validator.load(sorted((resources.shapes_dir() / "cases").glob("*.ttl")))
+        for graph_iri, results in sorted(validator.check(work, list(graphs)).items(),
                                          key=lambda item: graphs[item[0]].line if item[0] in graphs else 0):
             bad = [r for r in results if r.severity == "Violation"]
             if bad and graph_iri in graphs:  # a case that does not conform is left out, saying why
@@ -430,19 +431,20 @@ def match(reviews: Iterable[ReviewFacts], cases: Sequence[CaseFacts]) -> LinkRep
     return report
 
 
+# each side's partnership name as its own graph writes it (one IRI can carry both spellings)
 _REVIEWS_Q = f"""
-SELECT ?rv (SAMPLE(?label) AS ?csp) (SAMPLE(?y) AS ?year) WHERE {{
+SELECT ?rv (SAMPLE(?label) AS ?csp) (SAMPLE(?y) AS ?year) WHERE {{ GRAPH ?g {{
   ?rv a <{DHR.Review}> ; <{DHR.partnership}> ?p .
   ?p <{_SKOS_LABEL}> ?label .
   OPTIONAL {{ ?rv <{DHR.yearOfDeath}> ?y }}
-}} GROUP BY ?rv"""
+}} }} GROUP BY ?rv"""
 _CASES_Q = f"""
-SELECT ?c ?id (SAMPLE(?label) AS ?csp) (SAMPLE(?y) AS ?year) (SAMPLE(?m) AS ?month) WHERE {{
+SELECT ?c ?id (SAMPLE(?label) AS ?csp) (SAMPLE(?y) AS ?year) (SAMPLE(?m) AS ?month) WHERE {{ GRAPH ?g {{
   ?c a <{DHR.Case}> ; <{DCTERMS.identifier}> ?id ; <{DHR.partnership}> ?p .
   ?p <{_SKOS_LABEL}> ?label .
   OPTIONAL {{ ?c <{DHR.yearOfDeath}> ?y }}
   OPTIONAL {{ ?c <{DHR.deathMonth}> ?m }}
-}} GROUP BY ?c ?id"""
+}} }} GROUP BY ?c ?id"""
 
 
 def _int(term: object, part: slice = slice(0, 4)) -> int | None:
@@ -453,7 +455,7 @@ def _int(term: object, part: slice = slice(0, 4)) -> int | None:
 def read_facts(store: ox.Store) -> tuple[list[ReviewFacts], list[CaseFacts]]:
     """The reviews and cases of a store, as the matcher needs them."""
     def rows(q: str) -> list[dict[str, Any]]:
-        result = store.query(q, use_default_graph_as_union=True)
+        result = store.query(q)
         names = [v.value for v in result.variables]  # type: ignore[union-attr]
         return [dict(zip(names, row)) for row in result]  # type: ignore[union-attr]
 
