@@ -174,7 +174,9 @@ def test_unmatched_reviews_are_reported_with_the_reason(tmp_path, toolkit, sampl
     store = tmp_path / "store"
     import_cases(bundled_incidents(), store)
     pages = {"nowhere.txt": sample_text.replace("CSP: Southampton", "CSP: Nowhereshire"),
-             "soton-2030.txt": sample_text.replace("Year of death: 2020", "Year of death: 2024")}
+             "soton-2030.txt": sample_text.replace("Year of death: 2020", "Year of death: 2024"),
+             "safe-city-2019.txt": sample_text.replace("CSP: Southampton", "CSP: Southampton Safe City Partnership")
+                                              .replace("Year of death: 2020", "Year of death: 2019")}
     for name, text in pages.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     build([tmp_path / name for name in pages], store, toolkit=toolkit)  # the build links new reviews to cases
@@ -183,6 +185,10 @@ def test_unmatched_reviews_are_reported_with_the_reason(tmp_path, toolkit, sampl
     assert "nowhere: no case of partnership 'Nowhereshire'" in result.stdout
     assert "soton-2030: no case of 'Southampton' with a death in 2024 (cases there: 2011, 2015, 2019, 2020)" \
         in result.stdout
+    # the DHRD writes "Southampton": a spelling variant, matched with a lower confidence, and said so
+    assert ask(store, f"""<{ID}review/safe-city-2019> dhr:case <{ID}case/dhrd/inc-0034> .
+        ?m dhr:matchedReview <{ID}review/safe-city-2019> ; dhr:matchMethod "partnership-variant+year" ;
+        dhr:confidence 0.90""")
     build(None, store, toolkit=toolkit)
     assert ask(store, f"<{ID}review/southampton-2020> dhr:case <{ID}case/dhrd/inc-0045>")
 
