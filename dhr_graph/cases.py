@@ -33,7 +33,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__, resources
 from .agencies import normalise
-from .errors import InputError
+from .errors import InputError, StoreError
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, slug
 from .parser import MONTHS
 from .rdf import TOOL_IRI, build_time, iri, lit
@@ -501,4 +501,6 @@ def link_cases(store: ox.Store, minter: Minter) -> LinkReport:
 def unmatched(store: GraphStore) -> LinkReport:
     """What `link_cases` would find now for the store's reviews (read only)."""
     reviews, cases = read_facts(store.store)
+    if not cases:
+        raise StoreError(f"{store.path}: no cases in this store (run 'dhr-graph cases import FILE --store {store.path}')")
     return match(reviews, cases)

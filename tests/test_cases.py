@@ -258,3 +258,8 @@ def test_case_shapes_catch_a_malformed_case_graph(tmp_path):
     assert "A case needs exactly one community safety partnership." in messages
     assert any(m.startswith("A case type must be a concept of the case-type scheme") for m in messages)
     assert any(m.startswith("The month of death of a case") for m in messages)
+
+
+def test_unmatched_without_cases_says_so(sample_store):
+    result = CliRunner().invoke(main, ["cases", "unmatched", "--store", str(sample_store)])
+    assert result.exit_code == 2 and "no cases in this store (run 'dhr-graph cases import" in result.stderr
