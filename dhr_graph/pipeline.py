@@ -20,8 +20,8 @@ from . import resources
 from .agencies import Registry
 from .curation import Curation
 from .errors import DhrGraphError
-from .identity import identify, legacy_review_key, review_key
-from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
+from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
+from .iris import DEFAULT_INSTANCE_BASE, Minter
 from .parser import parse_page
 from .rdf import build_time, review_nquads
 from .record_io import is_records_file, load_records
@@ -188,16 +188,16 @@ def _build(
                         continue
                     graph_iri, nquads = made
                     if graph_iri in candidates:
-                        outcome.messages.append(_same_key(outcome, candidates[graph_iri], review))
+                        outcome.messages.append(same_key_message(outcome.path, candidates[graph_iri].path, review))
                         continue
-                    old = _legacy_graph(work, review, graph_iri, tk.minter)
-                    twin = _same_page(work, review, {graph_iri, old}, pages_seen, outcome)
+                    old = legacy_graph(work, review, graph_iri, tk.minter)
+                    twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
                     if twin:
                         outcome.messages.append(twin)
                         continue
                     candidates[graph_iri] = outcome
                     sizes[graph_iri] = nquads.count("\n")
-                    _warn_if_other_review(work, review, graph_iri, tk.minter, outcome)
+                    outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
                     if drop_graph(work, graph_iri):
                         replaced.add(graph_iri)
                     if old is not None:  # the same page in a store built with the old review keys
@@ -235,7 +235,7 @@ def _build(
                 raise _Discard
             from .links import update  # numpy/scipy load only when a build writes
 
-            retired = [_review_of_graph(legacy[g], tk.minter) for g, o in candidates.items()
+            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g, o in candidates.items()
                        if o.status == "landed" and g in legacy]
             update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
             from .cases import has_cases, link_cases
@@ -294,70 +294,6 @@ def _review_rdf(review: Review, tk: Toolkit, generated_at: str, outcome: PageOut
         return None
     outcome.review_key = graph_iri.rsplit("/", 1)[-1]
     return graph_iri, nquads
-
-
-def _same_key(outcome: PageOutcome, first: PageOutcome, review: Review) -> str:
-    """Two inputs of one build with one key: never merged; the later one is left out, saying why."""
-    ident = identify(review)
-    return (f"{outcome.path}: has the same review key {ident.key!r} as {first.path} (from its {ident.rule} "
-            f"{ident.handle!r}); left out. If they are different reviews, give one another file name "
-            "or an 'Id:' line (see README, Review identity)")
-
-
-def _same_page(store: ox.Store, review: Review, own: set[str | None], seen: dict[str, str],
-               outcome: PageOutcome) -> str | None:
-    """A byte-identical copy of a page under another name is the same review, not a second one:
-    counting it twice would double its recommendations. Records (possibly corrected) are exempt."""
-    if review.record_file or not review.sha256:
-        return None
-    first = seen.setdefault(review.sha256, outcome.path)
-    if first != outcome.path:
-        return f"{outcome.path}: same page as {first} (identical bytes); left out"
-    checksum = ox.Literal(review.sha256)
-    for q in store.quads_for_pattern(None, ox.NamedNode(str(DHR.sourceChecksum)), checksum, None):
-        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in own and not _has_record_file(store, q.graph_name.value):
-            name = _stored_value(store, q.graph_name.value, str(DHR.sourceFile), q.graph_name.value)
-            return (f"{outcome.path}: same page as the stored review {q.graph_name.value.rsplit('/', 1)[-1]} "
-                    f"(built from {name}; identical bytes); left out")
-    return None
-
-
-def _has_record_file(store: ox.Store, graph_iri: str) -> bool:
-    return _stored_value(store, graph_iri, str(DHR.recordFile), graph_iri) is not None
-
-
-def _stored_value(store: ox.Store, subject: str, prop: str, graph_iri: str) -> str | None:
-    for q in store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(prop), None, ox.NamedNode(graph_iri)):
-        if isinstance(q.object, (ox.NamedNode, ox.Literal)):
-            return q.object.value
-    return None
-
-
-def _warn_if_other_review(store: ox.Store, review: Review, graph_iri: str, minter: Minter,
-                          outcome: PageOutcome) -> None:
-    """A stored review with this key but another partnership is more likely a different review
-    with a clashing file name than a correction: say so (it is still replaced, as asked)."""
-    before = _stored_value(store, minter.review(review_key(review)), str(DHR.partnership), graph_iri)
-    if before is not None and before != minter.partnership(review.csp):
-        source = _stored_value(store, graph_iri, str(DHR.sourceFile), graph_iri)
-        outcome.messages.append(
-            f"warning: {outcome.path}: replaces the review with the same key built from {source} for "
-            f"partnership {before.rsplit('/', 1)[-1]}; if that is a different review, rebuild it under "
-            "another file name or an 'Id:' line")
-
-
-def _legacy_graph(store: ox.Store, review: Review, graph_iri: str, minter: Minter) -> str | None:
-    """The graph this same page got in a store built with the old key (partnership, month, year of
-    death), if the store has it: the same old key and the same source file name."""
-    old = minter.review_graph(legacy_review_key(review))
-    name = Path(review.source_path).name
-    if old == graph_iri or not name or not store.contains_named_graph(ox.NamedNode(old)):
-        return None
-    return old if _stored_value(store, old, str(DHR.sourceFile), old) == name else None
-
-
-def _review_of_graph(graph_iri: str, minter: Minter) -> str:
-    return minter.review(graph_iri.rsplit("/", 1)[-1])
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing
