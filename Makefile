@@ -23,6 +23,8 @@ install-dev: $(PY)
 ## write exports to ./out/
 demo: install
 	$(CLI) build --store $(STORE)
+	@echo; echo "== DHRD case metadata (Cook & Cook 2026, CC BY 4.0): one case per incident, reviews joined to their case"
+	$(CLI) cases import dhr_graph/data/dhrd/incidents.csv --store $(STORE)
 	@echo; echo "== store contents"; $(CLI) stats --store $(STORE)
 	@echo; echo "== shared-agencies: agencies addressed by two or more recommendations"
 	$(CLI) query shared-agencies --store $(STORE)
@@ -30,6 +32,8 @@ demo: install
 	$(CLI) query sector-share --store $(STORE)
 	@echo; echo "== themes-summary: recommendations by theme"
 	$(CLI) query themes-summary --store $(STORE)
+	@echo; echo "== sectors-by-case-type: recommendations by case type (DHRD) and sector addressed"
+	$(CLI) query sectors-by-case-type --store $(STORE)
 	$(CLI) export --store $(STORE) --format trig -o $(OUT)/dhr.trig
 	$(CLI) export --store $(STORE) --format graphml --projection agency-coaddress -o $(OUT)/agency-network.graphml
 	$(CLI) export --store $(STORE) --format html -o $(OUT)/explorer.html
@@ -41,7 +45,7 @@ test: install-dev
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),
 ## the concept schemes and the agency registry with dhr_graph.schemedoc; open docs/index.html
-SCHEME_FILES := ontology/themes.ttl ontology/sectors.ttl ontology/case-types.ttl ontology/link-bases.ttl ontology/agencies.ttl
+SCHEME_FILES := ontology/themes.ttl ontology/sectors.ttl ontology/case-types.ttl ontology/abuse-types.ttl ontology/link-bases.ttl ontology/agencies.ttl
 docs: install-dev
 	mkdir -p docs
 	$(VENV)/bin/pylode ontology/dhr.ttl --profile ontpub --outputfile docs/ontology.html

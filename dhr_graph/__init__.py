@@ -6,6 +6,8 @@ The library API mirrors the CLI:
 >>> review = dhr_graph.parse_page("page.txt")                 # doctest: +SKIP
 >>> report = dhr_graph.build(["pages/"], store="dhr-store")   # doctest: +SKIP
 >>> rows = dhr_graph.run_named(dhr_graph.GraphStore("dhr-store"), "shared-agencies")  # doctest: +SKIP
+>>> dhr_graph.build(["corrected.json"], store="dhr-store")    # doctest: +SKIP
+>>> dhr_graph.import_cases("incidents.csv", "dhr-store")      # doctest: +SKIP
 
 Names are imported on first use, so `import dhr_graph` stays cheap and submodules can be
 used alone.
@@ -29,6 +31,9 @@ _API = {
     "BuildReport": "pipeline", "Toolkit": "pipeline", "build": "pipeline",
     "QueryResult": "queries", "library": "queries", "run": "queries", "run_named": "queries",
     "GraphStore": "store",
+    "identify": "identity", "review_key": "identity",
+    "load_records": "record_io", "review_json": "record_io", "Curation": "curation",
+    "import_cases": "cases", "link_cases": "cases", "unmatched": "cases",
 }
 __all__ = ["__version__", *_API]
 

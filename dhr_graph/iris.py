@@ -1,10 +1,11 @@
 """Namespaces and identifier minting.
 
-IRIs are derived from what identifies a thing (partnership, publication month,
-recommendation number), never from a counter or a run, so the same input always yields the
+IRIs are derived from what identifies a thing (a review's key by the rule of identity.py,
+a recommendation's number), never from a counter or a run, so the same input always yields the
 same IRIs. A recommendation is identified by its number where the number is unique in its
 review, and by its number and addressees (then its text) where agencies number their own
-recommendations (see `recommendation_ids`). Shipped reference data (ontology, concept schemes, agency registry) has fixed
+recommendations (see `recommendation_ids`). Shipped reference data (ontology, concept schemes,
+agency registry) has fixed
 IRIs under DHR_BASE; instance data minted from pages lives under a configurable base.
 """
 
@@ -57,6 +58,17 @@ def number_slug(number: str) -> str:
     """Slug of a recommendation number that keeps its dots ("9.1 a" -> "9.1-a")."""
     out = re.sub(r"[^A-Za-z0-9.]+", "-", number.strip()).strip("-.")
     return out or slug(number)
+
+
+def legacy_review_key(csp: str, published: str | None, year_of_death: int | None) -> str:
+    """Partnership, publication month and year of death: the review key before identity.py.
+
+    Two reviews can share it, so it is only used to find a page's graph in a store built with it.
+    """
+    parts = [slug(csp), published or "undated"]
+    if year_of_death is not None:
+        parts.append(f"d{year_of_death}")
+    return "-".join(parts)
 
 
 _REC = "/rec/"  # between a review's IRI and a recommendation's number
@@ -113,13 +125,11 @@ class Minter:
         self.base = base
 
     def review_key(self, csp: str, published: str | None, year_of_death: int | None) -> str:
-        """Readable key of a review: partnership, publication month and year of death."""
-        parts = [slug(csp), published or "undated"]
-        if year_of_death is not None:
-            parts.append(f"d{year_of_death}")
-        return "-".join(parts)
+        """The key stores used before review identity (`legacy_review_key`); not an identity."""
+        return legacy_review_key(csp, published, year_of_death)
 
     def review(self, key: str) -> str:
+        """A review's IRI from its key (`identity.review_key`)."""
         return f"{self.base}review/{key}"
 
     def review_graph(self, key: str) -> str:

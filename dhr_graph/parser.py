@@ -53,6 +53,7 @@ _CONTINUATIONS = frozenset({
 _ADDRESSEE_HEADER_RE = re.compile(r"address|agenc|responsib|\blead\b|owner", re.IGNORECASE)
 _YEAR_RE = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_IDENTITY_RE = re.compile(r"^(Id|URL):\s*(\S.*)$")  # optional identity lines (identity.py)
 _FOOTER_RE = re.compile(r"^Recommendations extracted\b", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
@@ -164,6 +165,8 @@ class _Header:
     published_written: bool = False
     year_of_death_written: bool = False
     missing: list[str] = field(default_factory=list)  # what the page does not say, as warnings
+    page_id: str | None = None
+    url: str | None = None
 
 
 def read_page_text(path: str | Path) -> tuple[str, str]:
@@ -246,6 +249,8 @@ def parse_text(text: str, source_path: str = "<text>", sha256: str = "", known: 
         recommendations=tuple(sorted(recs, key=lambda r: natural_key(r.number)) if unique else recs),
         sha256=sha256,
         warnings=tuple(warnings),
+        page_id=header.page_id,
+        url=header.url,
     )
 
 
@@ -275,6 +280,10 @@ def _parse_header(lines: list[str], h: _Header, path: str) -> None:
         if in_summary:
             summary.append(line)
             continue
+        ident = _IDENTITY_RE.match(line)
+        if ident:
+            _parse_identity(ident.group(1), ident.group(2).strip(), h, path, lineno)
+            continue
         match = _FIELD_RE.search(line)
         if match:
             before = line[: match.start()].strip()
@@ -291,6 +300,18 @@ def _parse_header(lines: list[str], h: _Header, path: str) -> None:
         years = sorted(set(_YEAR_RE.findall(h.summary or "")))
         said = f" (the summary mentions {', '.join(years)}; not taken as the year of death)" if years else ""
         h.missing.append(f"no 'Year of death:' field: no year of death{said}")
+
+
+def _parse_identity(name: str, value: str, h: _Header, path: str, lineno: int) -> None:
+    """`Id:` and `URL:` lines say which review a page is (identity.py); each at most once."""
+    if (h.page_id if name == "Id" else h.url) is not None:
+        raise InputError(path, f"a second '{name}:' line (a page is one review)", lineno)
+    if name == "URL" and not re.match(r"^https?://\S+$", value):
+        raise InputError(path, f"'URL:' is not an http(s) address: {value[:60]!r}", lineno)
+    if name == "Id":
+        h.page_id = value
+    else:
+        h.url = value
 
 
 def _title_from(previous: str | None) -> str | None:

@@ -20,11 +20,14 @@ import pyoxigraph as ox
 from . import resources
 from .addressees import Known, registry_names
 from .agencies import Registry
+from .curation import Curation
 from .errors import DhrGraphError
+from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
 from .iris import DEFAULT_INSTANCE_BASE, Minter
 from .parser import parse_page
 from .rdf import build_time, review_nquads
-from .records import EnrichedRecommendation, EnrichedReview, Review
+from .record_io import is_records_file, load_records
+from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
 from .validation import ValidationResult, Validator
@@ -64,17 +67,23 @@ class Toolkit:
     themes: ThemeScheme
     validator: Validator
     minter: Minter
+    curation: Curation | None = None  # names pinned by a person (curation.py), over the resolver
 
     @classmethod
     def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
-             theme_files: Sequence[str | Path] = ()) -> Toolkit:
+             theme_files: Sequence[str | Path] = (), curation_files: Sequence[str | Path] = ()) -> Toolkit:
+        registry = Registry.load(extra=registry_files)
+        curation = Curation.load(curation_files) if curation_files else None
+        if curation is not None:
+            curation.check(registry)
         return cls(
-            registry=Registry.load(extra=registry_files),
+            registry=registry,
             themes=ThemeScheme.load(extra=theme_files),
             # the shapes check theme and agency IRIs against the reference data, user files included
             validator=Validator.load(reference=[*sorted(resources.ontology_dir().glob("*.ttl")),
                                                 *registry_files, *theme_files]),
             minter=Minter(base),
+            curation=curation,
         )
 
     @functools.cached_property
@@ -83,13 +92,25 @@ class Toolkit:
         return registry_names(self.registry)
 
     def enrich(self, review: Review) -> EnrichedReview:
-        """Resolve every addressee and mention, and classify every recommendation."""
-        reg, minter = self.registry, self.minter
+        """Resolve every addressee and mention (a curated name as pinned), and classify every recommendation."""
+        reg, minter, cur = self.registry, self.minter, self.curation
+        key = review_key(review) if cur else ""
+
+        def resolve(surface: str) -> Resolution:
+            pinned = cur.resolve(key, surface, review.csp, review.published, reg, minter) if cur else None
+            return pinned or reg.resolve(surface, review.csp, review.published, minter)
+
+        def mentions(text: str) -> tuple[Resolution, ...]:
+            found = reg.mentions(text, review.csp, review.published, minter)
+            if not cur:
+                return found
+            return tuple(cur.resolve(key, m.surface, review.csp, review.published, reg, minter) or m for m in found)
+
         recs = tuple(
             EnrichedRecommendation(
                 recommendation=rec,
-                addressees=tuple(reg.resolve(a, review.csp, review.published, minter) for a in rec.addressed_to),
-                mentions=reg.mentions(rec.text, review.csp, review.published, minter),
+                addressees=tuple(resolve(a) for a in rec.addressed_to),
+                mentions=mentions(rec.text),
                 themes=self.themes.classify(rec.text),
             )
             for rec in review.recommendations
@@ -161,30 +182,40 @@ def _build(
     generated_at = build_time()
     candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
     replaced: set[str] = set()  # graphs the live store already had
+    legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
+    pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
     sizes: dict[str, int] = {}
     try:
         with gs.writing() as work, BackgroundLoad(work) as loader:
             chunk: list[str] = []
             for page in (progress(pages) if progress else pages):
-                outcome = PageOutcome(path=str(page), status="error")
-                report.pages.append(outcome)
-                made = _review_rdf(page, tk, strict, generated_at, outcome)
-                if made is None:
-                    continue
-                graph_iri, nquads = made
-                if graph_iri in candidates:
-                    outcome.messages.append(
-                        f"{page}: same review as {candidates[graph_iri].path} (partnership, publication month "
-                        f"and year of death all match: {outcome.review_key}); left out")
-                    continue
-                candidates[graph_iri] = outcome
-                sizes[graph_iri] = nquads.count("\n")
-                if drop_graph(work, graph_iri):
-                    replaced.add(graph_iri)
-                chunk.append(nquads)
-                if len(chunk) >= CHUNK:  # written while the next chunk is parsed
-                    loader.put("".join(chunk))
-                    chunk.clear()
+                for outcome, review in _read(page, strict, report, tk.names):
+                    made = _review_rdf(review, tk, generated_at, outcome)
+                    if made is None:
+                        continue
+                    graph_iri, nquads = made
+                    if graph_iri in candidates:
+                        outcome.messages.append(same_key_message(outcome.path, candidates[graph_iri].path, review))
+                        continue
+                    old = legacy_graph(work, review, graph_iri, tk.minter)
+                    twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
+                    if twin:
+                        outcome.messages.append(twin)
+                        continue
+                    candidates[graph_iri] = outcome
+                    sizes[graph_iri] = nquads.count("\n")
+                    outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
+                    if drop_graph(work, graph_iri):
+                        replaced.add(graph_iri)
+                    if old is not None:  # the same page in a store built with the old review keys
+                        drop_graph(work, old)
+                        legacy[graph_iri] = old
+                        outcome.messages.append(f"{outcome.path}: replaces {old.rsplit('/', 1)[-1]} "
+                                                f"(its graph under the old review key)")
+                    chunk.append(nquads)
+                    if len(chunk) >= CHUNK:  # written while the next chunk is parsed
+                        loader.put("".join(chunk))
+                        chunk.clear()
             if not candidates:
                 raise _Discard
             loader.put("".join(chunk))
@@ -205,13 +236,19 @@ def _build(
             for graph_iri, outcome in candidates.items():
                 if outcome.status == "rejected":  # out again, and the version it was to replace back
                     work.remove_graph(ox.NamedNode(graph_iri))
-                    if graph_iri in replaced:
-                        work.bulk_extend(gs.live_quads(graph_iri))
+                    for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
+                        work.bulk_extend(gs.live_quads(kept))
             if not report.landed:
                 raise _Discard
             from .links import update  # numpy/scipy load only when a build writes
 
-            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key])
+            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g, o in candidates.items()
+                       if o.status == "landed" and g in legacy]
+            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
+            from .cases import has_cases, link_cases
+
+            if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
+                link_cases(work, tk.minter)
             if len(candidates) >= CHUNK:
                 # many bulk loads leave many overlapping files, which every index scan then merges:
                 # compacting them once makes queries about 3x quicker (2,000 reviews: agency-reach
@@ -224,12 +261,41 @@ def _build(
     return report
 
 
-def _review_rdf(page: Path, tk: Toolkit, strict: bool, generated_at: str,
-                outcome: PageOutcome) -> tuple[str, str] | None:
-    """(graph IRI, N-Quads) of one page, or None with the reason in `outcome`."""
+def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = None
+          ) -> Iterator[tuple[PageOutcome, Review]]:
+    """The reviews of one input (a page, or a JSON/CSV records file), each with its outcome in
+    `report`; what cannot be read is reported there and not yielded."""
+    if is_records_file(page):
+        try:
+            records = load_records(page)
+        except DhrGraphError as exc:
+            report.pages.append(PageOutcome(path=str(page), status="error", messages=[str(exc)]))
+            return
+        for message in records.errors:
+            report.pages.append(PageOutcome(path=str(page), status="error", messages=[message]))
+        for where, review in records.reviews:
+            outcome = PageOutcome(path=where, status="error")
+            report.pages.append(outcome)
+            if strict and review.warnings:
+                outcome.messages.append(f"{review.warnings[0]} (--strict)")
+                continue
+            outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+            yield outcome, review
+        return
+    outcome = PageOutcome(path=str(page), status="error")
+    report.pages.append(outcome)
     try:
-        review = parse_page(page, strict=strict, known=tk.names)
-        outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+        review = parse_page(page, strict=strict, known=known)
+    except DhrGraphError as exc:
+        outcome.messages.append(str(exc))
+        return
+    outcome.messages.extend(f"warning: {w}" for w in review.warnings)
+    yield outcome, review
+
+
+def _review_rdf(review: Review, tk: Toolkit, generated_at: str, outcome: PageOutcome) -> tuple[str, str] | None:
+    """(graph IRI, N-Quads) of one review, or None with the reason in `outcome`."""
+    try:
         graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
     except DhrGraphError as exc:
         outcome.messages.append(str(exc))

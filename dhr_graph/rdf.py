@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from . import __version__
+from .identity import identify
 from .iris import DHR, Minter, recommendation_ids
 from .records import EnrichedReview, Resolution
 
@@ -36,8 +37,8 @@ def build_time() -> str:
 
 
 def review_key(enriched: EnrichedReview, minter: Minter) -> str:
-    r = enriched.review
-    return minter.review_key(r.csp, r.published, r.year_of_death)
+    """The review's key by the identity rule of identity.py (the same under any base IRI)."""
+    return identify(enriched.review).key
 
 
 def iri(value: str) -> str:
@@ -60,6 +61,7 @@ _T = {name: iri(str(term)) for name, term in {
     "issued": DCTERMS.issued, "yearOfDeath": DHR.yearOfDeath, "extractedCount": DHR.extractedCount,
     "abstract": DCTERMS.abstract, "sourceLabel": DHR.sourceLabel, "Entity": PROV.Entity,
     "subject": DCTERMS.subject, "sourceFile": DHR.sourceFile, "sourceChecksum": DHR.sourceChecksum,
+    "recordFile": DHR.recordFile,
     "attributed": PROV.wasAttributedTo, "tool": TOOL_IRI, "generated": PROV.generatedAtTime,
     "hasVersion": DCTERMS.hasVersion, "recommendation": DHR.recommendation, "Recommendation": DHR.Recommendation,
     "review": DHR.review, "number": DHR.number, "position": DHR.position, "text": DHR.text,
@@ -112,7 +114,11 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     # provenance of the graph itself
     add(gname, t["type"], t["Entity"])
     add(gname, t["subject"], rv)
-    add(gname, t["sourceFile"], lit(Path(review.source_path).name))
+    source_file = Path(review.source_path).name or Path(review.record_file or "").name
+    if source_file:  # a record with no page of its own has its records file as its source
+        add(gname, t["sourceFile"], lit(source_file))
+    if review.record_file:  # built from a records file a person may have corrected (record_io.py)
+        add(gname, t["recordFile"], lit(Path(review.record_file).name))
     if review.sha256:
         add(gname, t["sourceChecksum"], lit(review.sha256))
     add(gname, t["attributed"], t["tool"])

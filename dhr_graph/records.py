@@ -35,10 +35,19 @@ class Review:
     recommendations: tuple[Recommendation, ...]
     sha256: str = ""
     warnings: tuple[str, ...] = ()
+    page_id: str | None = None  # an `Id:` line: the review's own identifier (identity.py)
+    url: str | None = None  # a `URL:` line: the published report's address (identity.py)
+    record_file: str | None = None  # the JSON/CSV records file it was read from, not its page
 
     def to_json(self) -> dict[str, object]:
-        """The `dhr-graph parse --format json` contract (one object per page)."""
+        """The `dhr-graph parse --format json` contract (one object per page); `build` reads it
+        back (record_io.py). `file` and `sha256` name the page the record was parsed from."""
+        name = self.source_path.replace("\\", "/").rsplit("/", 1)[-1]
         return {
+            "id": self.page_id,
+            "url": self.url,
+            "file": name if name not in {"", "-", "<text>", "<stdin>"} else None,
+            "sha256": self.sha256 or None,
             "title": self.title,
             "csp": self.csp,
             "published": self.published,

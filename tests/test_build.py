@@ -12,8 +12,8 @@ from dhr_graph.iris import GRAPH, Minter, slug
 from dhr_graph.pipeline import build
 from dhr_graph.store import GraphStore
 
-REVIEW = "https://w3id.org/dhr-graph/id/review/southampton-2025-06-d2020"
-REVIEW_GRAPH = "https://w3id.org/dhr-graph/id/graph/review/southampton-2025-06-d2020"
+REVIEW = "https://w3id.org/dhr-graph/id/review/southampton-2020"
+REVIEW_GRAPH = "https://w3id.org/dhr-graph/id/graph/review/southampton-2020"
 
 
 def quad_set(path) -> set[str]:
@@ -77,7 +77,7 @@ def test_configurable_base_iri(tmp_path, sample_page):
     tk = Toolkit.load(base="https://example.org/dhr/")
     build([sample_page], tmp_path / "s", toolkit=tk)
     graphs = GraphStore(tmp_path / "s").named_graphs()
-    assert "https://example.org/dhr/graph/review/southampton-2025-06-d2020" in graphs
+    assert "https://example.org/dhr/graph/review/southampton-2020" in graphs
 
 
 def test_bad_base_iri_is_refused():
@@ -90,7 +90,7 @@ def test_same_review_twice_in_one_build(tmp_path, toolkit, sample_page):
     shutil.copy(sample_page, copy)
     report = build([sample_page, copy], tmp_path / "s", toolkit=toolkit)
     assert [p.status for p in report.pages] == ["landed", "error"]
-    assert "same review as" in report.pages[1].messages[0]
+    assert "same page as" in report.pages[1].messages[0]
 
 
 def test_bad_pages_leave_store_unchanged(tmp_path, toolkit, sample_store):

@@ -33,9 +33,9 @@ from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri,
 DATA = Path(__file__).parent / "data"
 BASE = "https://w3id.org/dhr-graph/id/"
 DHR = "https://w3id.org/dhr-graph/def/"
-F18, Q19, F21, Q22, L23 = ("fernhollow-2018-03-d2017", "quillbury-2019-06-d2018", "fernhollow-2021-09-d2020",
-                           "quillbury-2022-05-d2021", "larkmoor-2023-01-d2022")
-F24, Q17 = "fernhollow-2024-02-d2023", "quillbury-2017-04-d2016"
+F18, Q19, F21, Q22, L23 = ("synthetic-fernhollow-2018", "synthetic-quillbury-2019", "synthetic-fernhollow-2021",
+                           "synthetic-quillbury-2022", "synthetic-larkmoor-2023")
+F24, Q17 = "synthetic-fernhollow-2024", "synthetic-quillbury-2017"
 
 
 def review(key: str) -> str:

@@ -164,8 +164,9 @@ def test_row_copied_twice_names_both_lines(sample_text):
 
 def test_json_contract(sample_page):
     data = parse_page(sample_page).to_json()
-    assert list(data) == ["title", "csp", "published", "year_of_death", "extracted_count", "summary",
-                          "source", "recommendations"]
+    assert list(data) == ["id", "url", "file", "sha256", "title", "csp", "published", "year_of_death",
+                          "extracted_count", "summary", "source", "recommendations"]
+    assert data["file"] == "southampton-2020.txt" and data["id"] is None and len(data["sha256"]) == 64
     assert data["recommendations"][0] == {
         "number": "9.1",
         "text": ("Advice to be sought from the Home Office on the effectiveness of DASH as a risk checklist "

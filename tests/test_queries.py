@@ -34,8 +34,8 @@ from dhr_graph.store import GraphStore
 CORPUS = Path(__file__).resolve().parent / "data" / "query-corpus"
 REG = "https://w3id.org/dhr-graph/registry/agency/"
 KENT, HOME, MOJ = REG + "kent-police", REG + "home-office", REG + "ministry-of-justice"
-W21, W23, O23, SOTON = ("wrenfield-2021-03-d2019", "wrenfield-2023-10-d2022",
-                        "oakhollow-2023-05-d2021", "southampton-2025-06-d2020")
+W21, W23, O23, SOTON = ("wrenfield-2021", "wrenfield-2023",
+                        "oakhollow-2023", "southampton-2020")
 INJECTION = 'x" } ; DROP ALL ; #'
 
 

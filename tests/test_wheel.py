@@ -30,6 +30,9 @@ def test_wheel_contains_package_data(wheel):
         in_wheel = {Path(n).name for n in names if n.startswith(f"dhr_graph/data/{folder}/")}
         assert bundled <= in_wheel, f"{folder}: missing {bundled - in_wheel}"
     assert "dhr_graph/data/samples/southampton-2020.txt" in names
+    assert "dhr_graph/data/shapes/cases/dhr-cases.ttl" in names
+    for name in ("incidents.csv", "LICENSE", "CITATION.cff", "dataset.ttl", "README.md"):
+        assert f"dhr_graph/data/dhrd/{name}" in names  # the DHRD copy travels with its licence and citation
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
@@ -47,6 +50,10 @@ def test_installed_package_works_outside_checkout(wheel, tmp_path):
                             "--format", "csv"], cwd=work, env=env, capture_output=True, text=True)
     assert query.returncode == 0, query.stderr
     assert "Southern Health NHS Foundation Trust" in query.stdout
+    cases = subprocess.run([sys.executable, "-m", "dhr_graph", "cases", "import", "--store", "st"],
+                           cwd=work, env=env, capture_output=True, text=True)
+    assert cases.returncode == 0, cases.stderr
+    assert "647 cases imported" in cases.stdout and "1 linked to one case" in cases.stdout
     # the run used the wheel's copy of the data, not the checkout's
     where = subprocess.run([sys.executable, "-c", "from dhr_graph import resources; print(resources.queries_dir())"],
                            cwd=work, env=env, capture_output=True, text=True)

@@ -18,10 +18,12 @@ from ..addressees import registry_names
 from ..agencies import Registry
 from ..errors import DhrGraphError
 from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS, render
+from ..identity import identify
 from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
+from ..record_io import review_json, reviews_csv
 from ..store import GraphStore, default_store_path
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -68,21 +70,27 @@ def main() -> None:
               help="Extra agency registry file (Turtle); repeatable.")
 @click.option("--themes", "theme_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra theme scheme file (Turtle); repeatable.")
+@click.option("--curation", "curation_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Curation file (CSV review,surface,agency or Turtle) pinning how a name resolves; repeatable.")
 @click.option("--strict", is_flag=True, help="Warnings are errors, and nothing lands unless every page is good.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_files: tuple[str, ...],
-              theme_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
-    """Build or update the store from pages (files or folders of *.txt).
+              theme_files: tuple[str, ...], curation_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
+    """Build or update the store from pages (files or folders of *.txt) or records (.json, .csv).
 
-    With no INPUTS, builds the bundled sample page. Re-building a page replaces its graph.
+    With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
+    of it, as `parse --format json` prints) keeps its IRI and replaces its graph.
     Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
 
     \b
     Example:
       dhr-graph build pages/ --store dhr-store
+      dhr-graph parse page.txt --format json > page.json   # fix it by hand, then:
+      dhr-graph build page.json --curation names.csv --store dhr-store
     """
     try:
-        toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files)
+        toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files,
+                               curation_files=curation_files)
     except ValueError as exc:
         raise DhrGraphError(str(exc)) from None
 
@@ -97,6 +105,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         for msg in page.messages:
             if page.status != "landed" or not quiet:
                 click.echo(msg, err=True)
+    for pin in toolkit.curation.unused() if toolkit.curation else ():
+        click.echo(f"warning: {pin.where}: {pin.surface!r} was not found in review {pin.review!r}", err=True)
     if not quiet:
         click.echo(f"{len(report.landed)} of {len(report.pages)} pages landed in {report.store}"
                    + (f" ({report.triples:,} triples in the graphs of the pages that landed)" if report.committed else " (store unchanged)"))
@@ -111,14 +121,15 @@ def _progressbar(pages: list[Path]) -> Any:
 
 @main.command("parse")
 @click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "text"]), default="text", show_default=True,
+              help="json and csv are records 'build' reads back, e.g. after a correction by hand.")
 @click.option("--strict", is_flag=True,
               help="Warnings (a mismatch with 'Extracted: N recs', a missing header field) are errors.")
 @click.option("--registry", "registry_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra agency registry file (Turtle), to tell which names in one cell are separate "
                    "bodies; repeatable.")
 def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: tuple[str, ...]) -> None:
-    """Parse pages and print their records (JSON: one object per page).
+    """Parse pages and print their records (JSON: one object per page; CSV: review and recommendation rows).
 
     \b
     Example:
@@ -137,11 +148,15 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
             click.echo(f"warning: {warning}", err=True)
         reviews.append(review)
     if fmt == "json":
-        click.echo(json.dumps([r.to_json() for r in reviews], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([review_json(r) for r in reviews], indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(reviews_csv(reviews), nl=False)
     else:
         for r in reviews:
+            ident = identify(r)
             click.echo(f"{r.source_path}: {r.title} | CSP {r.csp} | published {r.published} | "
-                       f"year of death {r.year_of_death} | {len(r.recommendations)} recommendations")
+                       f"year of death {r.year_of_death} | {len(r.recommendations)} recommendations | "
+                       f"key {ident.key} (from its {ident.rule})")
             for rec in r.recommendations:
                 click.echo(f"  {rec.number:>8}  {rec.text[:70]}{'…' if len(rec.text) > 70 else ''}")
                 click.echo(f"  {'':>8}  -> {'; '.join(rec.addressed_to) or '(no addressee)'}")
@@ -266,9 +281,10 @@ def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
 
 def _register() -> None:
     """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, export, links, load, serve, themes, validate
+    from . import agencies, cases, export, links, load, serve, themes, validate
 
     main.add_command(agencies.group)
+    main.add_command(cases.group)
     main.add_command(themes.group)
     main.add_command(links.group)
     main.add_command(export.command)
