@@ -133,7 +133,7 @@ def test_stats_rows_in_a_fixed_order_and_any_format(cli, sample_store) -> None:
     assert table.exit_code == 0
     whats = [line.split("  ")[0].strip() for line in table.stdout.splitlines()[2:-1]]
     assert whats == ["reviews", "recommendations", "agencies addressed", "groups addressed", "themes used",
-                     "partnerships", "named graphs", "quads (triples x graphs)"]
+                     "partnerships", "cases", "reviews joined to a case", "named graphs", "quads (triples x graphs)"]
     rows = list(csv.DictReader(io.StringIO(cli("stats", "--store", sample_store, "--format", "csv").stdout)))
     counts = {r["what"]: int(r["count"]) for r in rows}
     assert counts["reviews"] == 1 and counts["recommendations"] == 18

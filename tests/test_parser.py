@@ -416,7 +416,8 @@ def test_parse_cli_json_contract_on_real_page_variants():
     result = CliRunner().invoke(main, ["parse", *pages, "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [list(d) for d in data] == [["title", "csp", "published", "year_of_death", "extracted_count", "summary",
+    assert [list(d) for d in data] == [["key", "key_rule", "id", "url", "file", "sha256",
+                                        "title", "csp", "published", "year_of_death", "extracted_count", "summary",
                                         "source", "recommendations"]] * 3
     assert all(set(r) == {"number", "text", "addressed_to"} for d in data for r in d["recommendations"])
     assert [r["number"] for r in data[0]["recommendations"]] == ["1", "2", "1", "2", "3", "2"]
