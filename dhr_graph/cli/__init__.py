@@ -19,20 +19,37 @@ from ..iris import DEFAULT_INSTANCE_BASE
 from ..parser import parse_page
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
-from ..store import GraphStore, default_store_path
+from ..store import GraphStore, default_store_path, is_storage_failure
 
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
 
 class _Cli(click.Group):
-    """Turns the toolkit's own errors into one clear line and exit code 2."""
+    """The one place where errors become exit codes, for every command (README, "Errors, exit
+    codes and what is written where"): 0 done; 1 done in part (pages left out, violations);
+    2 nothing could be done (a user mistake, an unusable store, a failed write); 130 interrupted.
+    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DhrGraphError as exc:
-            click.echo(f"dhr-graph: {exc}", err=True)
-            ctx.exit(2)
+            _fail(ctx, str(exc))
+        except OSError as exc:  # the system refused (disk full, permissions) where no module said more
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(ctx, f"{where}{exc.strerror or exc}")
+        except RuntimeError as exc:
+            if not is_storage_failure(exc):
+                raise
+            _fail(ctx, f"the store is damaged or unreadable ({' '.join(str(exc).split())}); rebuild it from the pages")
+        except KeyboardInterrupt:
+            click.echo("dhr-graph: interrupted", err=True)
+            ctx.exit(130)
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    click.echo(f"dhr-graph: {message}", err=True)
+    ctx.exit(2)
 
 
 def store_option(func: Any) -> Any:
@@ -65,12 +82,15 @@ def main() -> None:
 @click.option("--themes", "theme_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra theme scheme file (Turtle); repeatable.")
 @click.option("--strict", is_flag=True, help="Warnings are errors, and nothing lands unless every page is good.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Let a page replace a stored review even when it has fewer recommendations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_files: tuple[str, ...],
-              theme_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
+              theme_files: tuple[str, ...], strict: bool, allow_shrink: bool, quiet: bool) -> None:
     """Build or update the store from pages (files or folders of *.txt).
 
-    With no INPUTS, builds the bundled sample page. Re-building a page replaces its graph.
+    With no INPUTS, builds the bundled sample page. Re-building a page replaces its graph,
+    unless the page has lost recommendations the stored review has (see --allow-shrink).
     Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
 
     \b
@@ -88,7 +108,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         return _progressbar(pages)
 
     report = build(list(inputs) or None, store or default_store_path(), toolkit=toolkit,
-                   strict=strict, progress=progress)
+                   strict=strict, allow_shrink=allow_shrink, progress=progress)
     for page in report.pages:
         for msg in page.messages:
             if page.status != "landed" or not quiet:

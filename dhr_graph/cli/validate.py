@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import DhrGraphError
 from ..store import GraphStore, default_store_path
 from ..validation import report_graph, report_json, report_text, validate_store
 
@@ -36,11 +35,7 @@ def command(store: Path | None, fmt: str, shapes: tuple[Path, ...]) -> None:
       dhr-graph validate --store dhr-store
       dhr-graph validate --store dhr-store --format json > report.json
     """
-    try:
-        results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
-    except DhrGraphError as exc:
-        click.echo(f"dhr-graph: {exc}", err=True)
-        sys.exit(2)
+    results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
     if fmt == "json":
         click.echo(report_json(results), nl=False)
     elif fmt == "ttl":
