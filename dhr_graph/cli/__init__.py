@@ -41,14 +41,15 @@ class _Cli(click.Group):
         except RuntimeError as exc:
             if not is_storage_failure(exc):
                 raise
-            _fail(ctx, f"the store is damaged or unreadable ({' '.join(str(exc).split())}); rebuild it from the pages")
+            _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
         except KeyboardInterrupt:
             click.echo("dhr-graph: interrupted", err=True)
             ctx.exit(130)
 
 
 def _fail(ctx: click.Context, message: str) -> None:
-    click.echo(f"dhr-graph: {message}", err=True)
+    one_line = " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
+    click.echo(f"dhr-graph: {one_line}", err=True)
     ctx.exit(2)
 
 

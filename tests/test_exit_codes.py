@@ -1,0 +1,54 @@
+"""The documented exit codes hold for every command, through the CLI's one error handler:
+2 and one line when nothing could be done, whichever command it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dhr_graph.cli import main
+
+READ_COMMANDS = {
+    "stats": ["stats"],
+    "query": ["query", "store-stats"],
+    "validate": ["validate"],
+    "export": ["export", "--format", "trig", "-o", "{out}/x.trig"],
+    "export-graphml": ["export", "--format", "graphml", "-o", "{out}/x.graphml"],
+    "links-compute": ["links", "compute"],
+    "links-show": ["links", "show", "southampton-2025-06-d2020"],
+    "agencies-unresolved": ["agencies", "unresolved"],
+    "publish": ["publish", "--to", "http://127.0.0.1:9/store"],
+}
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("command", list(READ_COMMANDS))
+def test_no_store_is_exit_2_and_one_line(command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    code, err = invoke(*[a.format(out=tmp_path) for a in READ_COMMANDS[command]], "--store", str(missing))
+    assert code == 2, err
+    assert err.strip().splitlines() == [f"dhr-graph: {missing}: no dhr-graph store here "
+                                        f"(run 'dhr-graph build --store {missing}' first)"]
+    assert not missing.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written for a read
+
+
+def test_bad_registry_file_is_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "registry.ttl"
+    bad.write_text("this is not turtle", encoding="utf-8")
+    code, err = invoke("agencies", "resolve", "Home Office", "--registry", str(bad))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "registry.ttl" in err
+
+
+def test_build_with_an_unusable_store_is_exit_2_and_reads_no_page(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("x\n", encoding="utf-8")
+    code, err = invoke("build", str(tmp_path / "no-such-page.txt"), "--store", str(folder))
+    assert code == 2 and "not a dhr-graph store" in err and "no-such-page" not in err
