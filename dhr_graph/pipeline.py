@@ -279,7 +279,8 @@ def _may_replace(work: ox.Store, graph_iri: str, recs: frozenset[str], outcome: 
     """False (with the reason in `outcome`) when the page would drop recommendations that the
     stored version of its review has: a truncated copy must not silently shrink a review."""
     stored = {q.subject.value for q in work.quads_for_pattern(None, _RDF_TYPE, _RECOMMENDATION,
-                                                               ox.NamedNode(graph_iri))}
+                                                               ox.NamedNode(graph_iri))
+              if isinstance(q.subject, ox.NamedNode)}
     missing = sorted(stored - recs)
     if not missing:
         return True

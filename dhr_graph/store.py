@@ -3,7 +3,11 @@
 A write never touches the live store directory: it takes a hard-link checkpoint of it
 (`Store.backup`, cheap), applies the change to that copy, then swaps the copy in with two
 renames. A build that fails or is killed part-way leaves the live store exactly as it was;
-the only window between the two renames is repaired the next time the store is opened.
+a kill between the two renames is repaired by the next writer, under the writer lock, while
+readers read the previous store meanwhile (they never rename or delete anything).
+
+A folder is only ever replaced when it is a store: it holds the marker file written by every
+write, or nothing but database files (stores written before the marker), or nothing at all.
 Review graphs arrive as N-Quads text (rdf.py); rdflib graphs, where a caller has them, go
 through `to_quads`.
 """
@@ -208,9 +212,12 @@ class GraphStore:
             staging = real.with_name(f".{real.name}.staging")
             for leftover in (staging, staging.with_name(staging.name + ".tmp")):  # .tmp: a killed backup
                 _remove_leftover(leftover)  # left by a killed build: never part of the live store
+            if kind == "store" and not (real / "CURRENT").is_file():
+                raise StoreError(f"{self.path}: the store is damaged (its database has no CURRENT file); "
+                                 "move it away to build a new one")
             try:
                 try:
-                    if kind == "store" and (real / "CURRENT").is_file():
+                    if kind == "store":
                         live = ox.Store(str(real))
                         live.backup(str(staging))
                         del live
@@ -404,6 +411,7 @@ def _remove_leftover(folder: Path) -> None:
     if names is None or not all(n == MARKER or _DATABASE_FILE.fullmatch(n) for n in names):
         raise StoreError(f"{folder}: is in the way of the store's working copy and was not made by "
                          "dhr-graph; move it away")
+    log.info("removing %s, left by a build that did not finish", folder)
     shutil.rmtree(folder)
 
 
@@ -422,6 +430,7 @@ def _recover(path: Path) -> None:
         if path.exists():
             _remove_leftover(old)
         else:
+            log.warning("%s: a write was cut between its two renames; the previous store is put back", path)
             os.rename(old, path)
 
 

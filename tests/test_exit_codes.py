@@ -33,8 +33,8 @@ def test_no_store_is_exit_2_and_one_line(command: str, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     code, err = invoke(*[a.format(out=tmp_path) for a in READ_COMMANDS[command]], "--store", str(missing))
     assert code == 2, err
-    assert err.strip().splitlines() == [f"dhr-graph: {missing}: no dhr-graph store here "
-                                        f"(run 'dhr-graph build --store {missing}' first)"]
+    expected = f"dhr-graph: {missing}: no dhr-graph store here (run 'dhr-graph build --store {missing}' first)"
+    assert err.strip().splitlines() == [expected]
     assert not missing.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written for a read
 

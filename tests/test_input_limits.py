@@ -32,7 +32,8 @@ def _cap_memory() -> None:
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 90) -> tuple[int, str, float]:
     """(exit code, stderr, peak memory in MB) of `dhr-graph ARGS` in a child process."""
     proc = subprocess.Popen([sys.executable, "-m", "dhr_graph", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_cap_memory,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_cap_memory,  # noqa: PLW1509 - no threads are started by the tests here
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         _, err = proc.communicate(timeout=timeout)

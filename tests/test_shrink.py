@@ -67,7 +67,7 @@ def test_the_truncated_copy_really_is_the_same_review_cut_short(pages: tuple[Pat
 
 def test_truncated_page_does_not_shrink_the_stored_review(pages: tuple[Path, Path], sample_store: Path,
                                                           tmp_path: Path) -> None:
-    good, short = pages
+    _, short = pages
     store = tmp_path / "store"
     shutil.copytree(sample_store, store)
     before = recommendation_numbers(store)

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from dhr_graph.cli import main
-from dhr_graph.pipeline import build
 from dhr_graph.errors import StoreError
+from dhr_graph.pipeline import build
 from dhr_graph.store import MARKER, GraphStore
 
 from .unprivileged import run_unprivileged
@@ -61,7 +61,7 @@ def one_error_line(code: int, err: str, *words: str) -> str:
 
 def test_build_refuses_a_folder_that_is_not_a_store(documents: Path) -> None:
     before = tree(documents)
-    code, out, err = cli("build", "--store", str(documents))
+    code, _, err = cli("build", "--store", str(documents))
     one_error_line(code, err, str(documents), "not a dhr-graph store (it holds 'chapter' and 1 more)")
     assert tree(documents) == before
     assert siblings(documents) == []  # no lock, no working copy beside it
@@ -123,7 +123,7 @@ def test_a_store_carries_its_marker_and_an_older_store_without_it_is_recognised(
     shutil.copytree(sample_store, store)
     assert (store / MARKER).is_file()
     (store / MARKER).unlink()  # as stores were written before the marker
-    code, out, err = cli("stats", "--store", str(store))
+    code, _, err = cli("stats", "--store", str(store))
     assert code == 0, err
     code, _, err = cli("build", "--store", str(store), "--quiet")
     assert code == 0, err
@@ -272,7 +272,7 @@ def test_readers_never_repair_a_store_a_writer_holds(tmp_path: Path, sample_stor
     assert set(gs.quads()) == expected
     gs.close()
     assert not store.exists() and old.exists()
-    code, out, err = cli("stats", "--store", str(store))
+    code, _, err = cli("stats", "--store", str(store))
     assert code == 0, err
     assert not store.exists() and old.exists()  # still untouched by the reader
     assert build(None, store).committed  # the writer recovers under its lock

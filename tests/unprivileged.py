@@ -39,7 +39,7 @@ def run_unprivileged(workdir: Path, args: list[str],
     probe.chmod(0o000)
     try:
         check = subprocess.run([sys.executable, "-c", f"import os; os.listdir({str(probe)!r})"],
-                               preexec_fn=preexec, capture_output=True, timeout=60)
+                               preexec_fn=preexec, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
         pytest.skip(f"cannot run a child without file-permission privileges: {exc}")
     finally:
@@ -51,4 +51,4 @@ def run_unprivileged(workdir: Path, args: list[str],
         prepare()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run([sys.executable, "-m", "dhr_graph", *args], cwd=workdir, env=env,
-                          preexec_fn=preexec, capture_output=True, text=True, timeout=120)
+                          preexec_fn=preexec, capture_output=True, text=True, timeout=120, check=False)
