@@ -52,3 +52,13 @@ def test_build_with_an_unusable_store_is_exit_2_and_reads_no_page(tmp_path: Path
     (folder / "keep.txt").write_text("x\n", encoding="utf-8")
     code, err = invoke("build", str(tmp_path / "no-such-page.txt"), "--store", str(folder))
     assert code == 2 and "not a dhr-graph store" in err and "no-such-page" not in err
+
+
+@pytest.mark.parametrize("args", [["stats", "--bogus"], ["build", "--store", "README.md"],
+                                  ["query", "--format", "nope", "store-stats"], ["query"]],
+                         ids=["unknown-option", "store-is-a-file", "bad-choice", "missing-argument"])
+def test_usage_mistakes_are_one_line_exit_2(args: list[str]) -> None:
+    code, err = invoke(*[str(Path(__file__).resolve().parent.parent / a) if a == "README.md" else a for a in args])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dhr-graph: ") and "--help" in lines[0], err

@@ -35,6 +35,9 @@ class _Cli(click.Group):
             return super().invoke(ctx)
         except DhrGraphError as exc:
             _fail(ctx, str(exc))
+        except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
+            hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+            _fail(ctx, exc.format_message() + hint, exc.exit_code)
         except OSError as exc:  # the system refused (disk full, permissions) where no module said more
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(ctx, f"{where}{exc.strerror or exc}")
@@ -47,10 +50,10 @@ class _Cli(click.Group):
             ctx.exit(130)
 
 
-def _fail(ctx: click.Context, message: str) -> None:
+def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
     one_line = " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
     click.echo(f"dhr-graph: {one_line}", err=True)
-    ctx.exit(2)
+    ctx.exit(code)
 
 
 def store_option(func: Any) -> Any:
