@@ -202,8 +202,8 @@ class GraphStore:
         ends without an exception, and is thrown away when it raises (or the process dies).
 
         With `compact`, the copy is compacted before the swap: bulk loads leave many
-        overlapping files that every later read merges (a 200-review store reads 3x quicker
-        compacted, for a fraction of a second of compaction)."""
+        overlapping files that every later read merges (a fresh 200-review store: 28 table
+        files -> 9, reading every quad 1.5x quicker, for about 0.3 s of compaction)."""
         self.close()
         real = self.check_writable()
         with _write_lock(real, self.path):
@@ -236,7 +236,10 @@ class GraphStore:
                 if isinstance(exc, OSError):
                     raise StoreError(f"{self.path}: cannot write store: {_one_line(exc)}") from None
                 raise
-            _swap_in(staging, real)
+            try:
+                _swap_in(staging, real)
+            except OSError as exc:  # the working copy is left for the next writer to clear away
+                raise StoreError(f"{self.path}: cannot put the new store in place: {_one_line(exc)}") from None
 
     def live_quads(self, graph_iri: str) -> list[ox.Quad]:
         """A named graph as the live store holds it (readable while a working copy is open)."""
