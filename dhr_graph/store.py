@@ -227,9 +227,9 @@ class GraphStore:
                                      f"unreadable ({_one_line(exc)})") from None
                 (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
                 yield work
-                if compact:
-                    work.optimize()
                 work.flush()
+                if compact:  # after the flush, so that what it wrote is compacted too
+                    work.optimize()
                 del work
             except BaseException as exc:
                 shutil.rmtree(staging, ignore_errors=True)
