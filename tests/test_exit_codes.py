@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -62,3 +69,32 @@ def test_usage_mistakes_are_one_line_exit_2(args: list[str]) -> None:
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dhr-graph: ") and "--help" in lines[0], err
+
+
+def test_ctrl_c_during_a_build_is_exit_130_and_changes_nothing(tmp_path: Path, sample_store: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    generator = root / "benchmarks" / "generate_corpus.py"
+    if not generator.exists():
+        pytest.skip("benchmarks/generate_corpus.py not present")
+    corpus = tmp_path / "corpus"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, str(generator), "--reviews", "60", "--out", str(corpus)], check=True,
+                   capture_output=True, env=env)
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    before = set(ox.Store.read_only(str(store)))
+    proc = subprocess.Popen([sys.executable, "-m", "dhr_graph", "build", str(corpus), "--store", str(store),
+                             "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    staging = tmp_path / ".store.staging"
+    deadline = time.monotonic() + 60
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # well into the build
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the interrupt came")
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "dhr-graph: interrupted" and "Traceback" not in err
+    assert set(ox.Store.read_only(str(store))) == before
+    assert not staging.exists()
