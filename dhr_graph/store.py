@@ -42,8 +42,7 @@ MARKER = "DHR-GRAPH-STORE"  # written into every store: how a folder is known to
 _MARKER_TEXT = ("This folder is a dhr-graph store (an Oxigraph database). dhr-graph replaces the whole\n"
                 "folder on every write: keep nothing else in it.\n")
 # the files of an Oxigraph (RocksDB) database (bulk-N.sst: files of Oxigraph's bulk loader): a folder
-# holding only these, CURRENT among them, is a store written before stores carried the marker,
-# and is recognised too
+# holding only these is a store written before stores carried the marker, and is recognised too
 _DATABASE_FILE = re.compile(
     r"(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|(bulk-)?\d+\.(sst|log|blob)|[\w.-]+\.dbtmp)")
 
@@ -156,6 +155,9 @@ class GraphStore:
         failure: BaseException | None = None
         for attempt in range(3):  # a writer may swap the folder while it is being opened: look again
             where = self._readable()
+            if where is None and _kind(self.real_path, self.path) == "store":
+                raise StoreError(f"{self.path}: the store is damaged (its database has no CURRENT file); "
+                                 "rebuild it from the pages")
             if where is None:
                 raise StoreError(f"{self.path}: no dhr-graph store here "
                                  f"(run 'dhr-graph build --store {self.path}' first)")
@@ -394,8 +396,8 @@ def _kind(folder: Path, shown: Path) -> str:
         raise StoreError(f"{shown}: cannot read the store folder: {exc.strerror or exc}") from None
     if not names:
         return "empty"
-    if MARKER in names or ("CURRENT" in names and all(_DATABASE_FILE.fullmatch(n) for n in names)):
-        return "store"
+    if MARKER in names or all(_DATABASE_FILE.fullmatch(n) for n in names):
+        return "store"  # (without its CURRENT file it is a damaged one: refused when opened)
     others = sorted(n for n in names if n != MARKER and not _DATABASE_FILE.fullmatch(n))
     raise StoreError(f"{shown}: is not a dhr-graph store (it holds {others[0]!r}"
                      f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); refusing to touch it, "

@@ -209,7 +209,13 @@ def _damage_tables(store: Path) -> None:
         sst.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", [_damage_current, _damage_tables], ids=["CURRENT", "tables"])
+def _lose_current(store: Path) -> None:
+    (store / "CURRENT").unlink()
+    (store / MARKER).unlink()  # as a store written before the marker
+
+
+@pytest.mark.parametrize("damage", [_damage_current, _damage_tables, _lose_current],
+                         ids=["CURRENT", "tables", "no-CURRENT"])
 def test_damaged_store_is_one_line_for_every_command(damage, tmp_path: Path, sample_store: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(sample_store, store)
