@@ -26,7 +26,7 @@ STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
 class _Cli(click.Group):
     """The one place where errors become exit codes, for every command (README, "Errors, exit
-    codes and what is written where"): 0 done; 1 done in part (pages left out, violations);
+    codes and what dhr-graph writes"): 0 done; 1 done in part (pages left out, violations);
     2 nothing could be done (a user mistake, an unusable store, a failed write); 130 interrupted.
     Each is one line on stderr; only a defect in dhr-graph itself shows a traceback."""
 
