@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,11 @@ from .iris import number_slug
 from .records import Recommendation, Review
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # a summary page is a few kB; anything this big is not one
+# Limits of a page's table (see `check_page_limits`): real reviews have tens of recommendations,
+# each addressed to a few bodies.
+MAX_TABLE_ROWS = 1000  # lines starting with '|', header and separator included
+MAX_ROW_CELLS = 60  # cells in one row
+MAX_TABLE_CELLS = 8000  # cells in the whole table
 
 MONTHS = {
     name: i + 1
@@ -172,23 +179,15 @@ class _Header:
 def read_page_text(path: str | Path) -> tuple[str, str]:
     """Read a page as UTF-8 text, refusing what is not a text page. Returns (text, sha256)."""
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a folder, not a page") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    data = _read_page_bytes(path)
     if not data.strip():
         raise InputError(name, "empty file")
-    if len(data) > MAX_PAGE_BYTES:
-        raise InputError(
-            name, f"file is {len(data) / 1e6:.1f} MB; a summary page is at most "
-            f"{MAX_PAGE_BYTES / 1e6:.0f} MB, so this is not one"
-        )
-    if b"\x00" in data[:8192]:
-        raise InputError(name, "binary file, not a text page")
+    if len(data) > MAX_PAGE_BYTES:  # grew while being read
+        raise _too_big(name, len(data))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(name, f"binary file, not a text page (NUL byte at offset {nul})",
+                         data[:nul].count(b"\n") + 1)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -196,7 +195,62 @@ def read_page_text(path: str | Path) -> tuple[str, str]:
         raise InputError(
             name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
         ) from None
+    check_page_limits(text, name)
     return text, hashlib.sha256(data).hexdigest()
+
+
+def _read_page_bytes(path: str | Path) -> bytes:
+    """At most MAX_PAGE_BYTES + 1 bytes of a regular file. A device, a FIFO or a socket is
+    refused before it is read: /dev/zero never ends and a FIFO blocks until someone writes."""
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(name, "is a folder, not a page") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(name, "is a folder, not a page")
+        if not stat.S_ISREG(mode):
+            raise InputError(name, "not a regular file (a device, pipe or socket), so not a page")
+        size = os.fstat(fd).st_size
+        if size > MAX_PAGE_BYTES:
+            raise _too_big(name, size)
+        try:
+            return handle.read(MAX_PAGE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _too_big(name: str, size: int) -> InputError:
+    return InputError(name, f"file is {size / 1e6:.1f} MB; a summary page is at most "
+                            f"{MAX_PAGE_BYTES / 1e6:.0f} MB, so this is not one")
+
+
+def check_page_limits(text: str, name: str) -> None:
+    """Refuse a page whose table is beyond what any review has: memory and time of a build grow
+    with rows and addressee cells (tens of kB per row), so these bounds keep one page's cost
+    small; the limits are documented in the README."""
+    rows = cells = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.lstrip().startswith("|"):
+            continue
+        rows += 1
+        in_row = line.count("|") - 1
+        cells += in_row
+        if rows > MAX_TABLE_ROWS:
+            raise InputError(name, f"table has more than {MAX_TABLE_ROWS} rows; no review has that many "
+                                   "recommendations, so this is not a summary page", lineno)
+        if in_row > MAX_ROW_CELLS:
+            raise InputError(name, f"table row has {in_row} cells, more than the limit of {MAX_ROW_CELLS}",
+                             lineno)
+        if cells > MAX_TABLE_CELLS:
+            raise InputError(name, f"table has more than {MAX_TABLE_CELLS} cells in all (recommendations "
+                                   "and addressees); no summary page is that large", lineno)
 
 
 def parse_page(path: str | Path, strict: bool = False, known: Known | None = None) -> Review:

@@ -9,8 +9,11 @@ replaces the live one at the end, all or nothing (see store.py).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gc
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +24,9 @@ from . import resources
 from .addressees import Known, registry_names
 from .agencies import Registry
 from .curation import Curation
-from .errors import DhrGraphError
+from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
-from .iris import DEFAULT_INSTANCE_BASE, Minter
+from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, recommendation_ids
 from .parser import parse_page
 from .rdf import build_time, review_nquads
 from .record_io import is_records_file, load_records
@@ -39,6 +42,7 @@ class PageOutcome:
 
     path: str
     status: str  # "landed" | "rejected" (parsed, not conforming) | "error" (not parsed)
+    #           | "refused" (would drop recommendations another page or the store has)
     review_key: str | None = None
     messages: list[str] = field(default_factory=list)
 
@@ -126,15 +130,51 @@ class Toolkit:
 
 
 def find_pages(inputs: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders (their `*.txt` pages, recursively) in a stable order."""
+    """Expand files and folders (their `*.txt` pages, recursively) in a stable order.
+
+    A folder that cannot be read, or that holds no page, is a mistake worth stopping for
+    (`InputError`): building "0 of 0 pages" would report success for work that did not happen.
+    A file is kept as given; reading it later says what is wrong with it.
+    """
     pages: list[Path] = []
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            pages.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
-        else:
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(str(path), "symbolic links go round in a loop") from None
+            is_dir = False  # a missing or unreadable file: reported as a page that cannot be read
+        if not is_dir:
             pages.append(path)
+            continue
+        found = _pages_under(path)
+        if not found:
+            raise InputError(str(path), "no pages (*.txt files) in this folder")
+        pages.extend(found)
     return pages
+
+
+def _pages_under(folder: Path) -> list[Path]:
+    """Every `*.txt` file below a folder, following folder links once each (no loops)."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def fail(exc: OSError) -> None:
+        raise InputError(str(exc.filename or folder), f"cannot read folder: {exc.strerror or exc}")
+
+    for root, dirs, files in os.walk(folder, onerror=fail, followlinks=True):
+        info = os.stat(root)
+        if (info.st_dev, info.st_ino) in seen:
+            dirs.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs.sort()
+        for name in files:
+            page = Path(root, name)
+            if name.endswith(".txt") and page.is_file():
+                found.append(page)
+    return sorted(found)
 
 
 @contextlib.contextmanager
@@ -157,11 +197,16 @@ def build(
     *,
     toolkit: Toolkit | None = None,
     strict: bool = False,
+    allow_shrink: bool = False,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
 ) -> BuildReport:
-    """Build (or update) a store from pages; no inputs means the bundled sample."""
+    """Build (or update) a store from pages; no inputs means the bundled sample.
+
+    A page that would take recommendations away from a review the store already holds (a
+    truncated copy, say) is refused unless `allow_shrink`; the stored review stays."""
     with _fewer_gc_pauses():
-        return _build(inputs, store, toolkit=toolkit, strict=strict, progress=progress)
+        return _build(inputs, store, toolkit=toolkit, strict=strict, allow_shrink=allow_shrink,
+                      progress=progress)
 
 
 def _build(
@@ -170,17 +215,21 @@ def _build(
     *,
     toolkit: Toolkit | None,
     strict: bool,
+    allow_shrink: bool,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None,
 ) -> BuildReport:
     """Pages are parsed and written into a working copy of the store a chunk at a time (so
     memory stays flat), validated there together, and the non-conforming ones taken out
     again before the copy replaces the live store."""
-    tk = toolkit or Toolkit.load()
     gs = GraphStore(store)
+    gs.check_writable()  # a store path that cannot be one is refused before any work
     pages = find_pages(inputs) if inputs else resources.sample_pages()
+    tk = toolkit or Toolkit.load()
     report = BuildReport(pages=[], store=str(gs.path))
     generated_at = build_time()
     candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
+    recommendations: dict[str, frozenset[str]] = {}  # graph IRI -> the recommendations of that page
+    fuller: dict[str, str] = {}  # graph IRI -> N-Quads of a page that replaces a smaller one of this run
     replaced: set[str] = set()  # graphs the live store already had
     legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
     pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
@@ -193,16 +242,23 @@ def _build(
                     made = _review_rdf(review, tk, generated_at, outcome)
                     if made is None:
                         continue
-                    graph_iri, nquads = made
+                    graph_iri, nquads, recs = made
                     if graph_iri in candidates:
-                        outcome.messages.append(same_key_message(outcome.path, candidates[graph_iri].path, review))
+                        earlier = candidates[graph_iri]
+                        if _same_review_twice(earlier, recommendations[graph_iri], outcome, recs, review):
+                            candidates[graph_iri] = outcome  # the fuller page is kept, loaded after the rest
+                            recommendations[graph_iri], fuller[graph_iri] = recs, nquads
+                            sizes[graph_iri] = nquads.count("\n")
                         continue
                     old = legacy_graph(work, review, graph_iri, tk.minter)
                     twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
                     if twin:
                         outcome.messages.append(twin)
                         continue
+                    if not _may_replace(work, graph_iri, recs, outcome, allow_shrink):
+                        continue
                     candidates[graph_iri] = outcome
+                    recommendations[graph_iri] = recs
                     sizes[graph_iri] = nquads.count("\n")
                     outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
                     if drop_graph(work, graph_iri):
@@ -220,6 +276,9 @@ def _build(
                 raise _Discard
             loader.put("".join(chunk))
             loader.wait()
+            for graph_iri, nquads in fuller.items():
+                drop_graph(work, graph_iri)
+                work.bulk_load(nquads.encode(), ox.RdfFormat.N_QUADS)
             for path in tk.reference_files():
                 iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
                 drop_graph(work, iri)
@@ -249,11 +308,8 @@ def _build(
 
             if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
                 link_cases(work, tk.minter)
-            if len(candidates) >= CHUNK:
-                # many bulk loads leave many overlapping files, which every index scan then merges:
-                # compacting them once makes queries about 3x quicker (2,000 reviews: agency-reach
-                # 1.23 s -> 0.40 s) for a few seconds of build
-                work.optimize()
+            # the working copy is compacted before the swap (GraphStore.writing), whatever the
+            # number of pages: 2,000 reviews, agency-reach 1.23 s -> 0.40 s
     except _Discard:
         return report
     report.committed = True
@@ -293,15 +349,66 @@ def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = N
     yield outcome, review
 
 
-def _review_rdf(review: Review, tk: Toolkit, generated_at: str, outcome: PageOutcome) -> tuple[str, str] | None:
-    """(graph IRI, N-Quads) of one review, or None with the reason in `outcome`."""
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RECOMMENDATION = ox.NamedNode(f"{DHR}Recommendation")
+
+
+def _may_replace(work: ox.Store, graph_iri: str, recs: frozenset[str], outcome: PageOutcome,
+                 allow_shrink: bool) -> bool:
+    """False (with the reason in `outcome`) when the page would drop recommendations that the
+    stored version of its review has: a truncated copy must not silently shrink a review."""
+    stored = {q.subject.value for q in work.quads_for_pattern(None, _RDF_TYPE, _RECOMMENDATION,
+                                                               ox.NamedNode(graph_iri))
+              if isinstance(q.subject, ox.NamedNode)}
+    missing = sorted(stored - recs)
+    if not missing:
+        return True
+    numbers = ", ".join(m.rsplit("/", 1)[-1] for m in missing[:3]) + (", …" if len(missing) > 3 else "")
+    what = (f"{outcome.path}: has {len(recs)} recommendations where the stored review {outcome.review_key} "
+            f"has {len(stored)}; replacing it would drop {len(missing)} ({numbers})")
+    if allow_shrink:
+        outcome.messages.append(f"warning: {what} (--allow-shrink)")
+        return True
+    outcome.status = "refused"
+    outcome.messages.append(f"{what}; left out, the stored review is kept (--allow-shrink replaces it)")
+    return False
+
+
+def _same_review_twice(earlier: PageOutcome, had: frozenset[str], outcome: PageOutcome,
+                       recs: frozenset[str], review: Review) -> bool:
+    """Two inputs of one run have one review key (identity.py): True when the new one should replace
+    the earlier (it has every recommendation the earlier has, and more). The input left out says why."""
+    same = f"same review key ({outcome.review_key}) as {{}}"
+    if recs == had or not (recs > had or recs < had):  # not one the other's truncated copy
+        outcome.status = "refused" if recs != had else outcome.status
+        outcome.messages.append(same_key_message(outcome.path, earlier.path, review))
+        return False
+    if recs > had:
+        earlier.status = "refused"
+        earlier.messages.append(
+            f"{earlier.path}: {same.format(outcome.path)}, which has {len(recs)} recommendations to "
+            f"this page's {len(had)}; left out, the fuller page is kept")
+        return True
+    outcome.status = "refused"
+    outcome.messages.append(
+        f"{outcome.path}: {same.format(earlier.path)}, which has {len(had)} recommendations to this "
+        f"page's {len(recs)}; left out, the fuller page is kept")
+    return False
+
+
+def _review_rdf(review: Review, tk: Toolkit, generated_at: str,
+                outcome: PageOutcome) -> tuple[str, str, frozenset[str]] | None:
+    """(graph IRI, N-Quads, recommendation IRIs) of one review, or None with the reason in `outcome`."""
     try:
         graph_iri, nquads = review_nquads(tk.enrich(review), tk.minter, generated_at)
     except DhrGraphError as exc:
         outcome.messages.append(str(exc))
         return None
-    outcome.review_key = graph_iri.rsplit("/", 1)[-1]
-    return graph_iri, nquads
+    outcome.review_key = key = graph_iri.rsplit("/", 1)[-1]
+    rows = [(r.number, r.addressed_to, r.text) for r in review.recommendations]
+    recs = frozenset(tk.minter.recommendation(key, r.number, segment)
+                     for r, segment in zip(review.recommendations, recommendation_ids(rows)))
+    return graph_iri, nquads, recs
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing

@@ -3,7 +3,11 @@
 A write never touches the live store directory: it takes a hard-link checkpoint of it
 (`Store.backup`, cheap), applies the change to that copy, then swaps the copy in with two
 renames. A build that fails or is killed part-way leaves the live store exactly as it was;
-the only window between the two renames is repaired the next time the store is opened.
+a kill between the two renames is repaired by the next writer, under the writer lock, while
+readers read the previous store meanwhile (they never rename or delete anything).
+
+A folder is only ever replaced when it is a store: it holds the marker file written by every
+write, or nothing but database files (stores written before the marker), or nothing at all.
 Review graphs arrive as N-Quads text (rdf.py); rdflib graphs, where a caller has them, go
 through `to_quads`.
 """
@@ -11,10 +15,15 @@ through `to_quads`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import logging
 import os
+import re
 import shutil
+import stat
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent import futures
@@ -30,10 +39,25 @@ from .iris import GRAPH, slug
 from .sparqlscan import refuse_service
 
 DEFAULT_STORE = "dhr-store"
+MARKER = "DHR-GRAPH-STORE"  # written into every store: how a folder is known to be one
+_MARKER_TEXT = ("This folder is a dhr-graph store (an Oxigraph database). dhr-graph replaces the whole\n"
+                "folder on every write: keep nothing else in it.\n")
+# the files of an Oxigraph (RocksDB) database (bulk-N.sst: files of Oxigraph's bulk loader): a folder
+# holding only these is a store written before stores carried the marker, and is recognised too
+_DATABASE_FILE = re.compile(
+    r"(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|(bulk-)?\d+\.(sst|log|blob)|[\w.-]+\.dbtmp)")
+
+log = logging.getLogger(__name__)
 
 
 def default_store_path() -> Path:
-    return Path(os.environ.get("DHR_GRAPH_STORE", DEFAULT_STORE))
+    """`$DHR_GRAPH_STORE`, or ./dhr-store when it is unset; set but empty is a mistake, not '.'."""
+    value = os.environ.get("DHR_GRAPH_STORE")
+    if value is None:
+        return Path(DEFAULT_STORE)
+    if not value.strip():
+        raise StoreError("DHR_GRAPH_STORE is set but empty: name a store folder, or unset it for ./dhr-store")
+    return Path(value)
 
 
 def reference_graph_iri(source: Path, bundled: bool = True) -> str:
@@ -88,27 +112,63 @@ def parse_turtle_quads(path: Path, graph_iri: str) -> list[ox.Quad]:
 
 
 class GraphStore:
-    """A dhr-graph store directory: read it, query it, or replace named graphs atomically."""
+    """A dhr-graph store directory: read it, query it, or replace named graphs atomically.
+
+    The path is resolved once (symlinks followed), so reading, the writer lock, the working
+    copy and the swap all happen beside the real folder. A folder that holds anything but a
+    store is refused by every operation, never replaced.
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        self._real: Path | None = None
         self._store: ox.Store | None = None
+
+    @property
+    def real_path(self) -> Path:
+        """The store folder with symlinks resolved (resolved on first use, then kept)."""
+        if self._real is None:
+            self._real = _resolve(self.path)
+        return self._real
 
     # -- reading
     def exists(self) -> bool:
-        _recover(self.path)
-        return (self.path / "CURRENT").is_file()
+        """Whether there is a store to read. Never repairs anything: only a writer, holding the
+        lock, finishes an interrupted swap; meanwhile readers read the previous store."""
+        return self._readable() is not None
+
+    def _readable(self) -> Path | None:
+        real = self.real_path
+        if _kind(real, self.path) == "store" and (real / "CURRENT").is_file():
+            return real
+        old = _old(real)
+        if (old / "CURRENT").is_file() and _kind(old, old) == "store":
+            return old  # a swap is under way, or was cut between its two renames
+        return None
 
     @property
     def store(self) -> ox.Store:
         if self._store is None:
-            if not self.exists():
-                raise StoreError(f"{self.path}: no dhr-graph store here (run 'dhr-graph build --store {self.path}' first)")
-            try:
-                self._store = ox.Store.read_only(str(self.path))
-            except OSError as exc:
-                raise StoreError(f"{self.path}: cannot open store: {exc}") from None
+            self._store = self._open_read_only()
         return self._store
+
+    def _open_read_only(self) -> ox.Store:
+        failure: BaseException | None = None
+        for attempt in range(3):  # a writer may swap the folder while it is being opened: look again
+            where = self._readable()
+            if where is None and _kind(self.real_path, self.path) == "store":
+                raise StoreError(f"{self.path}: the store is damaged (its database has no CURRENT file); "
+                                 "rebuild it from the pages")
+            if where is None:
+                raise StoreError(f"{self.path}: no dhr-graph store here "
+                                 f"(run 'dhr-graph build --store {self.path}' first)")
+            try:
+                return ox.Store.read_only(str(where))
+            except (OSError, RuntimeError) as exc:  # pyoxigraph: RuntimeError for "Corruption: ..."
+                failure = exc
+                time.sleep(0.05 * (attempt + 1))
+        raise StoreError(f"{self.path}: cannot open the store, it is damaged or unreadable "
+                         f"({_one_line(failure)}); rebuild it from the pages") from None
 
     def close(self) -> None:
         self._store = None
@@ -135,37 +195,65 @@ class GraphStore:
         return self.store.quads_for_pattern(None, None, None, g)
 
     # -- writing
+    def check_writable(self) -> Path:
+        """The real store folder, if a build may write there; a one-line `StoreError` if not
+        (the current folder or a parent, a file, a folder of other things). Writes nothing."""
+        real = self.real_path
+        _refuse_working_folder(real, self.path)
+        _kind(real, self.path)
+        return real
+
     @contextlib.contextmanager
-    def writing(self) -> Iterator[ox.Store]:
+    def writing(self, *, compact: bool = True) -> Iterator[ox.Store]:
         """A working copy of the store to change; it replaces the live store when the block
-        ends without an exception, and is thrown away when it raises (or the process dies)."""
+        ends without an exception, and is thrown away when it raises (or the process dies).
+
+        With `compact`, the copy is compacted before the swap: bulk loads leave many
+        overlapping files that every later read merges (a fresh 200-review store: 28 table
+        files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction)."""
         self.close()
-        with _write_lock(self.path):
-            _recover(self.path)
-            staging = self.path.with_name(f".{self.path.name}.staging")
-            if staging.exists():
-                shutil.rmtree(staging)  # left by a killed build: never part of the live store
+        real = self.check_writable()
+        with _write_lock(real, self.path):
+            _recover(real)
+            kind = _kind(real, self.path)
+            staging = real.with_name(f".{real.name}.staging")
+            for leftover in (staging, staging.with_name(staging.name + ".tmp")):  # .tmp: a killed backup
+                _remove_leftover(leftover)  # left by a killed build: never part of the live store
+            if kind == "store" and not (real / "CURRENT").is_file():
+                raise StoreError(f"{self.path}: the store is damaged (its database has no CURRENT file); "
+                                 "move it away to build a new one")
             try:
-                if (self.path / "CURRENT").is_file():
-                    live = ox.Store(str(self.path))
-                    live.backup(str(staging))
-                    del live
-                work = ox.Store(str(staging))
+                try:
+                    if kind == "store":
+                        live = ox.Store(str(real))
+                        live.backup(str(staging))
+                        del live
+                    work = ox.Store(str(staging))
+                except (OSError, RuntimeError) as exc:
+                    raise StoreError(f"{self.path}: cannot open the store for writing, it is damaged or "
+                                     f"unreadable ({_one_line(exc)})") from None
+                (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
                 yield work
                 work.flush()
+                if compact:  # after the flush, so that what it wrote is compacted too
+                    work.optimize()
                 del work
             except BaseException as exc:
                 shutil.rmtree(staging, ignore_errors=True)
                 if isinstance(exc, OSError):
-                    raise StoreError(f"{self.path}: cannot write store: {exc}") from None
+                    raise StoreError(f"{self.path}: cannot write store: {_one_line(exc)}") from None
                 raise
-            _swap_in(staging, self.path)
+            try:
+                _swap_in(staging, real)
+            except OSError as exc:  # the working copy is left for the next writer to clear away
+                raise StoreError(f"{self.path}: cannot put the new store in place: {_one_line(exc)}") from None
 
     def live_quads(self, graph_iri: str) -> list[ox.Quad]:
         """A named graph as the live store holds it (readable while a working copy is open)."""
-        if not (self.path / "CURRENT").is_file():
+        real = self.real_path
+        if not (real / "CURRENT").is_file():
             return []
-        return list(ox.Store.read_only(str(self.path)).quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+        return list(ox.Store.read_only(str(real)).quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
 
     def replace(self, graphs: Mapping[str, Iterable[ox.Quad]], remove: Iterable[str] = (),
                 edit: Callable[[ox.Store], None] | None = None) -> None:
@@ -259,6 +347,84 @@ def _old(path: Path) -> Path:
     return path.with_name(f".{path.name}.old")
 
 
+def _one_line(exc: BaseException | None) -> str:
+    text = " ".join(str(exc).split()) if exc is not None else "unknown error"
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether an exception is the database reporting damaged or unreadable files (pyoxigraph
+    raises RocksDB's status as RuntimeError, e.g. 'Corruption: block checksum mismatch')."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith(("Corruption:", "IO error:"))
+
+
+def _resolve(path: Path) -> Path:
+    """The real folder behind a store path, or a one-line StoreError for a path that cannot be one."""
+    if not str(path).strip():
+        raise StoreError("the store path is empty: name a store folder, e.g. --store dhr-store")
+    try:
+        real = Path(os.path.realpath(path))
+        info = os.lstat(real)
+    except FileNotFoundError:
+        return real  # a new store, or a symlink to one that is yet to be made
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot be a store folder: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode):  # realpath stops where links go round in a circle
+        raise StoreError(f"{path}: cannot be a store folder: symbolic links go round in a loop")
+    return real
+
+
+def _refuse_working_folder(real: Path, shown: Path) -> None:
+    """The current folder, one of its parents or the root cannot be swapped out (T3, T4)."""
+    try:
+        cwd = Path(os.path.realpath(os.getcwd()))
+    except OSError:
+        cwd = None
+    if real == Path(real.anchor) or (cwd is not None and (real == cwd or real in cwd.parents)):
+        raise StoreError(f"{shown}: is the current folder or one of its parents, not a store folder; "
+                         "name one, e.g. --store dhr-store")
+
+
+def _kind(folder: Path, shown: Path) -> str:
+    """'missing', 'empty' or 'store'; anything else (a file, a folder of other things) is refused."""
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise StoreError(f"{shown}: cannot use as a store: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{shown}: is a file, not a dhr-graph store folder; refusing to touch it")
+    try:
+        names = os.listdir(folder)
+    except OSError as exc:
+        raise StoreError(f"{shown}: cannot read the store folder: {exc.strerror or exc}") from None
+    if not names:
+        return "empty"
+    if MARKER in names or all(_DATABASE_FILE.fullmatch(n) for n in names):
+        return "store"  # (without its CURRENT file it is a damaged one: refused when opened)
+    others = sorted(n for n in names if n != MARKER and not _DATABASE_FILE.fullmatch(n))
+    raise StoreError(f"{shown}: is not a dhr-graph store (it holds {others[0]!r}"
+                     f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); refusing to touch it, "
+                     "name a new or empty folder")
+
+
+def _remove_leftover(folder: Path) -> None:
+    """Remove a working copy or old store that a killed build left, if it is ours: a folder of
+    database files only (a copy killed while being made may not have its CURRENT file yet)."""
+    if not os.path.lexists(folder):
+        return
+    try:
+        names = None if os.path.islink(folder) or not folder.is_dir() else os.listdir(folder)
+    except OSError:
+        names = None
+    if names is None or not all(n == MARKER or _DATABASE_FILE.fullmatch(n) for n in names):
+        raise StoreError(f"{folder}: is in the way of the store's working copy and was not made by "
+                         "dhr-graph; move it away")
+    log.info("removing %s, left by a build that did not finish", folder)
+    shutil.rmtree(folder)
+
+
 def _swap_in(staging: Path, path: Path) -> None:
     old = _old(path)
     if path.exists():
@@ -268,23 +434,31 @@ def _swap_in(staging: Path, path: Path) -> None:
 
 
 def _recover(path: Path) -> None:
-    """Finish or undo a swap that was interrupted between its two renames."""
+    """Finish or undo a swap that was interrupted between its two renames (writer lock held)."""
     old = _old(path)
-    if old.exists():
+    if os.path.lexists(old):
         if path.exists():
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_leftover(old)
         else:
+            log.warning("%s: a write was cut between its two renames; the previous store is put back", path)
             os.rename(old, path)
 
 
 @contextlib.contextmanager
-def _write_lock(path: Path) -> Iterator[None]:
-    """One writer at a time per store directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_lock(path: Path, shown: Path) -> Iterator[None]:
+    """One writer at a time per store directory (the real one: a symlink is resolved first)."""
     lock_path = path.with_name(f".{path.name}.lock")
-    with open(lock_path, "w") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        reason = "permission denied" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else exc.strerror
+        raise StoreError(f"{shown}: cannot write the store here: {reason} ({exc.filename or lock_path})") from None
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(f"{path}: another build is writing this store") from None
+            raise StoreError(f"{shown}: another build is writing this store") from None
         yield
+    finally:
+        os.close(fd)

@@ -434,8 +434,10 @@ def test_cli_unresolved(agency_store: Path) -> None:
 
 
 def test_cli_unresolved_without_store(tmp_path: Path) -> None:
-    result = CliRunner().invoke(group, ["unresolved", "--store", str(tmp_path / "missing")])
-    assert result.exit_code != 0 and "no store" in result.output
+    from dhr_graph.cli import main
+
+    result = CliRunner().invoke(main, ["agencies", "unresolved", "--store", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no dhr-graph store here" in result.output
 
 
 def test_sector_share(agency_store: Path) -> None:

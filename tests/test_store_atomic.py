@@ -23,7 +23,7 @@ GENERATOR = ROOT / "benchmarks" / "generate_corpus.py"
 
 
 def snapshot(path: Path) -> set[ox.Quad]:
-    gs = GraphStore(path)  # opening repairs an interrupted swap, as every user of the store does
+    gs = GraphStore(path)  # a swap cut short is read as the previous store (the next writer repairs it)
     try:
         return set(gs.quads())
     finally:

@@ -351,8 +351,10 @@ def test_cli_explain_and_list() -> None:
 def test_cli_bad_scheme_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("this is not turtle", encoding="utf-8")
-    res = CliRunner().invoke(group, ["list", "--scheme", str(bad)])
-    assert res.exit_code == 1 and "cannot read theme scheme" in res.output
+    from dhr_graph.cli import main
+
+    res = CliRunner().invoke(main, ["themes", "list", "--scheme", str(bad)])
+    assert res.exit_code == 2 and "cannot read theme scheme" in res.output  # 2: nothing could be done
     assert "Traceback" not in res.output
 
 

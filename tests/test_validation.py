@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SH, SKOS, XSD
 
 from dhr_graph import resources
+from dhr_graph.cli import main
 from dhr_graph.cli.validate import command
 from dhr_graph.iris import DHR
 from dhr_graph.parser import _NUMBER_RE, parse_page
@@ -335,7 +336,7 @@ def test_validate_command_reports_violations_by_review_and_recommendation(tmp_pa
 
 
 def test_validate_command_cannot_run_without_a_store(tmp_path: Path) -> None:
-    result = CliRunner().invoke(command, ["--store", str(tmp_path / "missing")])
+    result = CliRunner().invoke(main, ["validate", "--store", str(tmp_path / "missing")])  # via the CLI's handler
     assert result.exit_code == 2
     assert "no dhr-graph store here" in result.stderr and "Traceback" not in result.output
 
@@ -343,7 +344,7 @@ def test_validate_command_cannot_run_without_a_store(tmp_path: Path) -> None:
 def test_validate_command_with_unreadable_shapes(tmp_path: Path, sample_store: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("this is not turtle", encoding="utf-8")
-    result = CliRunner().invoke(command, ["--store", str(sample_store), "--shapes", str(bad)])
+    result = CliRunner().invoke(main, ["validate", "--store", str(sample_store), "--shapes", str(bad)])
     assert result.exit_code == 2
     assert "bad.ttl: cannot read Turtle" in result.stderr
 

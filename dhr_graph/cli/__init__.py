@@ -24,21 +24,42 @@ from ..parser import parse_page
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..record_io import review_json, reviews_csv
-from ..store import GraphStore, default_store_path
+from ..store import GraphStore, default_store_path, is_storage_failure
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
 
 class _Cli(click.Group):
-    """Turns the toolkit's own errors into one clear line and exit code 2."""
+    """The one place where errors become exit codes, for every command (README, "Errors, exit
+    codes and what dhr-graph writes"): 0 done; 1 done in part (pages left out, violations);
+    2 nothing could be done (a user mistake, an unusable store, a failed write); 130 interrupted.
+    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DhrGraphError as exc:
-            click.echo(f"dhr-graph: {exc}", err=True)
-            ctx.exit(2)
+            _fail(ctx, str(exc))
+        except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
+            hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+            _fail(ctx, exc.format_message() + hint, exc.exit_code)
+        except OSError as exc:  # the system refused (disk full, permissions) where no module said more
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(ctx, f"{where}{exc.strerror or exc}")
+        except RuntimeError as exc:
+            if not is_storage_failure(exc):
+                raise
+            _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
+        except KeyboardInterrupt:
+            click.echo("dhr-graph: interrupted", err=True)
+            ctx.exit(130)
+
+
+def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
+    one_line = " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
+    click.echo(f"dhr-graph: {one_line}", err=True)
+    ctx.exit(code)
 
 
 def store_option(func: Any) -> Any:
@@ -73,13 +94,17 @@ def main() -> None:
 @click.option("--curation", "curation_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Curation file (CSV review,surface,agency or Turtle) pinning how a name resolves; repeatable.")
 @click.option("--strict", is_flag=True, help="Warnings are errors, and nothing lands unless every page is good.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Let a page replace a stored review even when it has fewer recommendations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_files: tuple[str, ...],
-              theme_files: tuple[str, ...], curation_files: tuple[str, ...], strict: bool, quiet: bool) -> None:
+              theme_files: tuple[str, ...], curation_files: tuple[str, ...], strict: bool, allow_shrink: bool,
+              quiet: bool) -> None:
     """Build or update the store from pages (files or folders of *.txt) or records (.json, .csv).
 
     With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
-    of it, as `parse --format json` prints) keeps its IRI and replaces its graph.
+    of it, as `parse --format json` prints) keeps its IRI and replaces its graph, unless the
+    page has lost recommendations the stored review has (see --allow-shrink).
     Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
 
     \b
@@ -100,7 +125,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         return _progressbar(pages)
 
     report = build(list(inputs) or None, store or default_store_path(), toolkit=toolkit,
-                   strict=strict, progress=progress)
+                   strict=strict, allow_shrink=allow_shrink, progress=progress)
     for page in report.pages:
         for msg in page.messages:
             if page.status != "landed" or not quiet:

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..agencies import Registry
-from ..errors import DhrGraphError
 from ..iris import DEFAULT_INSTANCE_BASE, Minter
 from ..queries import run_named
 from ..records import Resolution
@@ -21,10 +20,7 @@ NO_AREA = "unspecified area"
 
 
 def _registry(files: tuple[Path, ...]) -> Registry:
-    try:
-        return Registry.load(extra=files)
-    except DhrGraphError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return Registry.load(extra=files)  # a DhrGraphError is reported by the CLI's one handler (exit 2)
 
 
 def resolution_json(res: Resolution) -> dict[str, object]:
@@ -96,13 +92,8 @@ def unresolved_cmd(store: Path | None, method: str | None, registry_files: tuple
       dhr-graph agencies unresolved --store dhr-store
     """
     gs = GraphStore(store or default_store_path())
-    if not gs.exists():
-        raise click.ClickException(f"{gs.path}: no store here (build one with 'dhr-graph build')")
     params = {"method": method} if method else {}
-    try:
-        result = run_named(gs, "unresolved-addressees", **params)
-    except DhrGraphError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = run_named(gs, "unresolved-addressees", **params)  # no store: StoreError, exit 2
     registry = _registry(registry_files)
     rows = []
     for row in result.values():

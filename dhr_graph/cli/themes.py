@@ -8,16 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..themes import ThemeScheme, ThemeSchemeError
+from ..themes import ThemeScheme
 
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _scheme(scheme_files: tuple[Path, ...], theme_files: tuple[Path, ...]) -> ThemeScheme:
-    try:
-        return ThemeScheme.load(list(scheme_files) or None, extra=theme_files)
-    except ThemeSchemeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return ThemeScheme.load(list(scheme_files) or None, extra=theme_files)  # errors: exit 2, one line
 
 
 def _text(text: str) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import DhrGraphError
 from ..store import GraphStore, default_store_path
 from ..validation import report_graph, report_json, report_text, turtle, validate_store
 
@@ -55,31 +54,24 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
     # pySHACL logs why it cannot use a shapes graph to its own stderr handler before raising; the
     # error line below says it once
     logging.getLogger("pyshacl-validate").disabled = True
-    try:
-        if data:
-            text, failed = _validate_data(data, shapes, fmt)
+    if data:
+        text, failed = _validate_data(data, shapes, fmt)
+    else:
+        results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
+        failed = not all(r.conforms for r in results)
+        if fmt == "json":
+            text = report_json(results)
+        elif fmt == "ttl":
+            text = turtle(report_graph(results))
         else:
-            results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
-            failed = not all(r.conforms for r in results)
-            if fmt == "json":
-                text = report_json(results)
-            elif fmt == "ttl":
-                text = turtle(report_graph(results))
-            else:
-                text = report_text(results)
-        if output is not None:
-            from ..export import atomic_output
+            text = report_text(results)
+    if output is not None:
+        from ..outputs import atomic_output
 
-            with atomic_output(output, "w") as handle:
-                handle.write(text)
-        else:
-            click.echo(text, nl=False)
-    except DhrGraphError as exc:
-        click.echo(f"dhr-graph: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"dhr-graph: {output}: cannot write the report: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        with atomic_output(output, "w") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
     if failed:
         sys.exit(1)
 
