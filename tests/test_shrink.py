@@ -43,11 +43,13 @@ def cut_to(text: str, keep: int) -> str:
 
 @pytest.fixture()
 def pages(tmp_path: Path, sample_page: Path, sample_text: str) -> tuple[Path, Path]:
+    # one file name in two folders: the name is the review's key (identity.py), so both are one review
     folder = tmp_path / "pages"
-    folder.mkdir()
-    good = folder / "a-full.txt"
+    (folder / "full").mkdir(parents=True)
+    (folder / "cut").mkdir()
+    good = folder / "full" / sample_page.name
     shutil.copy(sample_page, good)
-    short = folder / "b-truncated.txt"
+    short = folder / "cut" / sample_page.name
     short.write_text(cut_to(sample_text, 3), encoding="utf-8")
     return good, short
 
@@ -73,7 +75,7 @@ def test_truncated_page_does_not_shrink_the_stored_review(pages: tuple[Path, Pat
     before = recommendation_numbers(store)
     code, err = run(str(short), "--store", str(store))
     assert code == 1 and "Traceback" not in err
-    line, = [ln for ln in err.splitlines() if "b-truncated.txt" in ln and "would drop" in ln]
+    line, = [ln for ln in err.splitlines() if "cut/" in ln and "would drop" in ln]
     assert "has 3 recommendations where the stored review" in line and "has 18" in line
     assert "would drop 15" in line and "--allow-shrink" in line
     assert recommendation_numbers(store) == before
@@ -110,17 +112,19 @@ def test_full_and_truncated_copy_in_one_run_keep_the_full_one(order: str, seeded
 
 def test_two_copies_that_each_lack_something_keep_the_first_and_report_the_second(
         tmp_path: Path, sample_text: str) -> None:
-    first = tmp_path / "first.txt"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = tmp_path / "a" / "review.txt"  # one file name: one review key (identity.py)
     first.write_text(cut_to(sample_text, 5), encoding="utf-8")
     lines = cut_to(sample_text, 18).splitlines(keepends=True)
     row_at = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("|") and ln.strip("| \n")[:1].isdigit()]
-    second = tmp_path / "second.txt"
+    second = tmp_path / "b" / "review.txt"
     second.write_text("".join(ln for i, ln in enumerate(lines) if i != row_at[0]), encoding="utf-8")  # row 1 lost
     store = tmp_path / "store"
     code, err = run(str(first), str(second), "--store", str(store))
     assert code == 1
     line, = [ln for ln in err.splitlines() if ln.startswith(str(second))]
-    assert "different recommendations" in line and "left out" in line
+    assert "same review key" in line and "left out" in line
     assert len(recommendation_numbers(store)) == 5
 
 
