@@ -12,7 +12,7 @@ from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
 
-from dhr_graph.cli.validate import command
+from dhr_graph.cli import main
 from dhr_graph.datagraph import read_graph
 from dhr_graph.parser import parse_page
 from dhr_graph.rdf import review_graph
@@ -23,7 +23,7 @@ from .test_shacl_suite import EXPECTED_FAILURES, TESTS, _params, cut, expected_r
 @pytest.mark.parametrize("name,test_file,data,shapes", _params(EXPECTED_FAILURES))
 def test_core_suite_through_the_command(tmp_path: Path, name: str, test_file: Path, data: Path, shapes: Path) -> None:
     out = tmp_path / "report.ttl"
-    run = CliRunner().invoke(command, ["--data", str(data), "--shapes", str(shapes), "--format", "ttl", "-o", str(out)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(data), "--shapes", str(shapes), "--format", "ttl", "-o", str(out)])
     assert run.exit_code in (0, 1), run.output
     report = read_graph([out])  # every literal as written (rdflib's parser would rewrite ill-typed ones)
     node = next(report.subjects(RDF.type, SH.ValidationReport))
@@ -40,12 +40,12 @@ def _suite(name: str) -> tuple[Path, Path]:
 
 def test_text_and_json_reports(tmp_path: Path) -> None:
     data, shapes = _suite("property/languageIn-001")
-    text = CliRunner().invoke(command, ["--data", str(data), "--shapes", str(shapes)])
+    text = CliRunner().invoke(main, ["validate", "--data", str(data), "--shapes", str(shapes)])
     assert text.exit_code == 1
     lines = text.stdout.splitlines()
     assert lines[-1].startswith("conforms: false (3 results: 3 violations); engine: pyshacl (")
     assert sum('value "Berg":' in ln for ln in lines) == 1 and sum('value "Berg"@de:' in ln for ln in lines) == 1
-    doc = json.loads(CliRunner().invoke(command, ["--data", str(data), "--shapes", str(shapes), "--format", "json"]).stdout)
+    doc = json.loads(CliRunner().invoke(main, ["validate", "--data", str(data), "--shapes", str(shapes), "--format", "json"]).stdout)
     assert doc["conforms"] is False and doc["counts"] == {"Violation": 3}
     assert {r["component"] for r in doc["results"]} == {"<http://www.w3.org/ns/shacl#LanguageInConstraintComponent>"}
 
@@ -53,7 +53,7 @@ def test_text_and_json_reports(tmp_path: Path) -> None:
 def test_warnings_only_exit_0_but_do_not_conform(tmp_path: Path) -> None:
     data, shapes = _suite("misc/severity-001")
     # the test's one result is a warning (its shape says sh:Warning)
-    run = CliRunner().invoke(command, ["--data", str(data), "--shapes", str(shapes), "--format", "ttl"])
+    run = CliRunner().invoke(main, ["validate", "--data", str(data), "--shapes", str(shapes), "--format", "ttl"])
     report = Graph().parse(data=run.stdout, format="turtle")
     assert set(report.objects(None, SH.resultSeverity)) == {SH.Warning}
     assert (None, SH.conforms, Literal(False)) in report
@@ -65,7 +65,7 @@ def test_a_review_file_against_the_bundled_shapes(tmp_path: Path, toolkit, sampl
     _, g = review_graph(toolkit.enrich(parse_page(sample_page)), toolkit.minter, "2025-01-01T00:00:00Z")
     path = tmp_path / "review.ttl"
     g.serialize(path, format="turtle")
-    run = CliRunner().invoke(command, ["--data", str(path)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(path)])
     assert run.exit_code == 0, run.output
     # confidences such as "0.90"^^xsd:decimal, which Oxigraph would store as "0.9": pySHACL keeps them as written
     assert run.stdout.splitlines()[-1].startswith("conforms: false (1 results: 1 info); engine: pyshacl (the data "
@@ -78,7 +78,7 @@ def test_bad_data_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b\n", encoding="utf-8")
     out = tmp_path / "report.ttl"
-    run = CliRunner().invoke(command, ["--data", str(bad), "--shapes", str(shapes), "-o", str(out)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(bad), "--shapes", str(shapes), "-o", str(out)])
     assert run.exit_code == 2
     assert run.stderr.startswith(f"dhr-graph: {bad}:4: cannot read Turtle") and len(run.stderr.splitlines()) == 1
     assert "Traceback" not in run.output and not out.exists()
@@ -92,7 +92,7 @@ def test_unreadable_data(tmp_path: Path, name: str, content: str | None, fragmen
     path = tmp_path / name
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    run = CliRunner().invoke(command, ["--data", str(path)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(path)])
     assert run.exit_code == 2 and fragment in run.stderr and "Traceback" not in run.output
 
 
@@ -101,13 +101,13 @@ def test_shapes_pyshacl_cannot_use_are_an_error_not_a_verdict(tmp_path: Path) ->
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
                       '<urn:s> sh:targetNode <urn:a> ; sh:path <urn:p> ; sh:minCount "many" .\n', encoding="utf-8")
-    run = CliRunner().invoke(command, ["--data", str(data), "--shapes", str(shapes)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(data), "--shapes", str(shapes)])
     assert run.exit_code == 2 and "shapes.ttl" in run.stderr and "Traceback" not in run.output
 
 
 def test_store_and_data_together_is_a_usage_error(tmp_path: Path) -> None:
     data, _ = _suite("misc/severity-001")
-    run = CliRunner().invoke(command, ["--data", str(data), "--store", str(tmp_path)])
+    run = CliRunner().invoke(main, ["validate", "--data", str(data), "--store", str(tmp_path)])
     assert run.exit_code == 2 and "not both" in run.output
 
 
@@ -115,7 +115,7 @@ def test_store_with_shapes_pyshacl_cannot_use(tmp_path: Path, sample_store: Path
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
                       '<urn:s> sh:targetNode <urn:a> ; sh:path <urn:p> ; sh:minCount "many" .\n', encoding="utf-8")
-    run = CliRunner().invoke(command, ["--store", str(sample_store), "--shapes", str(shapes)])
+    run = CliRunner().invoke(main, ["validate", "--store", str(sample_store), "--shapes", str(shapes)])
     assert run.exit_code == 2 and "pySHACL cannot use these shapes" in run.stderr and "Traceback" not in run.output
 
 
@@ -148,7 +148,7 @@ def test_implicit_class_target_on_a_store(tmp_path: Path, sample_store: Path) ->
         path = tmp_path / name
         path.write_text(head + shape + ' sh:property [ sh:path dhr:text ; sh:maxLength 10 ; '
                         'sh:message "SYNTHETIC test shape: a text of at most 10 characters." ] .\n', encoding="utf-8")
-        run = CliRunner().invoke(command, ["--store", str(sample_store), "--format", "json",
+        run = CliRunner().invoke(main, ["validate", "--store", str(sample_store), "--format", "json",
                                            *(a for p in [*bundled, str(path)] for a in ("--shapes", p))])
         assert run.exit_code == 1, run.output
         (review,) = json.loads(run.stdout)["reviews"]
