@@ -8,9 +8,7 @@ replaces the live one at the end, all or nothing (see store.py).
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,20 +107,6 @@ def find_pages(inputs: Iterable[str | Path]) -> list[Path]:
     return pages
 
 
-@contextlib.contextmanager
-def _fewer_gc_pauses() -> Iterator[None]:
-    """A build allocates millions of small, long-lived objects (terms, triples); Python's
-    cyclic collector would rescan them over and over. Freeze what exists and collect rarely."""
-    old = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-        gc.unfreeze()
-
-
 def build(
     inputs: Sequence[str | Path] | None = None,
     store: str | Path | None = None,
@@ -131,9 +115,11 @@ def build(
     strict: bool = False,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
 ) -> BuildReport:
-    """Build (or update) a store from pages; no inputs means the bundled sample."""
-    with _fewer_gc_pauses():
-        return _build(inputs, store, toolkit=toolkit, strict=strict, progress=progress)
+    """Build (or update) a store from pages; no inputs means the bundled sample.
+
+    A large build runs quicker with fewer collector pauses: see `tuning.fewer_gc_pauses`,
+    which the command line enters (the library leaves process-wide state alone)."""
+    return _build(inputs, store, toolkit=toolkit, strict=strict, progress=progress)
 
 
 def _build(

@@ -138,10 +138,10 @@ PROJECTIONS: dict[str, Callable[[GraphStore], nx.Graph]] = {
 
 def project(store: GraphStore, name: str) -> nx.Graph:
     """The projection called `name` (see PROJECTIONS)."""
-    try:
-        return PROJECTIONS[name](store)
-    except KeyError:
-        raise DhrGraphError(f"unknown projection {name!r} (one of: {', '.join(PROJECTIONS)})") from None
+    projection = PROJECTIONS.get(name)
+    if projection is None:  # looked up apart from the call: a KeyError inside a projection is a bug, not this
+        raise DhrGraphError(f"unknown projection {name!r} (one of: {', '.join(PROJECTIONS)})")
+    return projection(store)
 
 
 def agency_recommendations(store: GraphStore) -> dict[str, list[dict[str, str]]]:

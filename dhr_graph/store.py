@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import shutil
 import threading
@@ -26,7 +27,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import StoreError
-from .iris import GRAPH, slug
+from .iris import GRAPH, is_internal_graph, slug
 
 DEFAULT_STORE = "dhr-store"
 
@@ -119,15 +120,25 @@ class GraphStore:
         return self.store.query(sparql, use_default_graph_as_union=True,
                                 substitutions=subs or None, prefixes=dict(prefixes or {}))
 
-    def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+    def named_graphs(self, *, internal: bool = False) -> list[str]:
+        """The named graphs, without the toolkit's internal ones (caches) unless `internal`."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
+                      and (internal or not is_internal_graph(g.value)))
 
     def __len__(self) -> int:
         return len(self.store)
 
-    def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
-        g = ox.NamedNode(graph_iri) if graph_iri else None
-        return self.store.quads_for_pattern(None, None, None, g)
+    def quads(self, graph_iri: str | None = None, *, internal: bool = False) -> Iterator[ox.Quad]:
+        """Every quad (of one graph), as exports and publishing read them: the toolkit's internal
+        graphs (`iris.is_internal_graph`) are left out unless `internal` or asked for by name."""
+        if graph_iri:
+            return self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+        store = self.store
+        if internal or not any(is_internal_graph(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)):
+            return store.quads_for_pattern(None, None, None, None)
+        graphs = [ox.DefaultGraph(), *(g for g in store.named_graphs()
+                                       if not (isinstance(g, ox.NamedNode) and is_internal_graph(g.value)))]
+        return itertools.chain.from_iterable(store.quads_for_pattern(None, None, None, g) for g in graphs)
 
     # -- writing
     @contextlib.contextmanager

@@ -260,7 +260,7 @@ def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphSt
     it must give the same review facts and text features as reading the review graphs."""
     settings = links.Settings.load()
     from_store = links.Corpus.read(linked.store, settings)
-    records = links._records(linked.store)
+    records = links.read_records(linked.store)
     assert set(records) == {r.iri for r in from_store.reviews}
     for info in from_store.reviews:
         kept = records[info.iri]
@@ -269,6 +269,27 @@ def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphSt
         assert all((a == b).all() for a, b in zip(kept.text_rows, info.text_rows))
     # the statement is stripped before the features are taken, and kept beside the IRI
     assert (f"{review(F21)}/rec/1", "This has been a previous recommendation") in records[review(F21)].recs
+
+
+def test_link_features_stay_out_of_exports_and_updates_still_read_them(tmp_path: Path, linked: GraphStore) -> None:
+    """The records are a cache: they live in internal graphs, which exports and publishing
+    (both read `GraphStore.quads`) leave out, while updates read them as before."""
+    from dhr_graph.export import export_rdf
+
+    internal = [g for g in linked.named_graphs(internal=True) if g not in linked.named_graphs()]
+    assert sorted(internal) == sorted(f"{BASE}graph/internal/link-features/{k}" for k in (F18, Q19, F21, Q22, L23))
+    assert not any(q.predicate.value == DHR + "linkFeatures" or q.graph_name.value in internal
+                   for q in linked.quads())
+    assert any(q.predicate.value == DHR + "linkFeatures" for q in linked.quads(internal=True))
+    formats = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE}
+    for fmt, syntax in formats.items():
+        out = tmp_path / f"dhr.{fmt}"
+        assert export_rdf(linked, out, fmt) > 0
+        read_back = list(ox.parse(path=str(out), format=syntax))
+        assert read_back and not any(t.predicate.value == DHR + "linkFeatures" for t in read_back), fmt
+        for written in (out, tmp_path / f"dhr.{fmt}.void.ttl"):
+            assert "graph/internal" not in written.read_text(encoding="utf-8"), written.name
+    assert set(links.read_records(linked.store)) == {review(k) for k in (F18, Q19, F21, Q22, L23)}
 
 
 def test_update_without_records_recomputes_everything(tmp_path: Path, linked: GraphStore) -> None:
@@ -283,7 +304,7 @@ def test_update_without_records_recomputes_everything(tmp_path: Path, linked: Gr
     gs.replace({}, edit=lambda s: edited.append(links.update(s, [review(L23)])))
     assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
     assert all_links(gs) == before
-    assert len(links._records(gs.store)) == 5
+    assert len(links.read_records(gs.store)) == 5
 
 
 AWKWARD = 'He said "no" \\ twice\nthen left\r\n\tcafé — 日本 \\n (not a newline) "" \\"'
@@ -311,9 +332,9 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
                       earlier_rec=f"{review(F18)}/rec/2", evidence=AWKWARD)
     shared = links.Link(links.ORGANISATION, review(F21), review(F18), 0.25,
                         shares=(f"{BASE}agency/fernhollow/police",))
-    writer = links._Writer(settings)
+    writer = links.Writer(settings)
     store = ox.Store()
-    with links._loader(store, bulk=bulk) as put:
+    with links.loader(store, bulk=bulk) as put:
         put(writer.links([link, shared]))
         put(writer.statements([(f"{review(F21)}/rec/1", AWKWARD)]))
     node = ox.NamedNode(links.link_iri(link))
@@ -334,8 +355,8 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
 def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:
     """The corpus is tokenised as one joined string: no feature may cross from one text to the next."""
     texts = ["Risk assessments; risk assessment.", "", "a", "Ⅸ Café-owners' DASH\x00 referrals", "sharing information"]
-    together = links._Tokeniser().rows(texts)
-    apart = [links._Tokeniser().rows([t]) for t in texts]
+    together = links.Tokeniser().rows(texts)
+    apart = [links.Tokeniser().rows([t]) for t in texts]
     indptr, ids, counts, _ = together
     for i, (ip, ids_i, counts_i, _) in enumerate(apart):
         lo, hi = indptr[i], indptr[i + 1]

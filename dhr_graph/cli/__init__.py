@@ -20,6 +20,8 @@ from ..parser import parse_page
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..store import GraphStore, default_store_path
+from ..tuning import fewer_gc_pauses
+from . import logs
 
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
@@ -46,14 +48,21 @@ def open_store(path: Path | None) -> GraphStore:
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dhr-graph")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what each step did, on stderr (-vv: debug detail).")
+@click.option("-q", "--quiet", "quiet_logs", is_flag=True, help="Log errors only (no warnings) on stderr.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet_logs: bool) -> None:
     """Turn Domestic Homicide Review summary pages into a validated, queryable knowledge graph.
 
     \b
     Example:
       dhr-graph build pages/ --store dhr-store
-      dhr-graph query shared-agencies --store dhr-store
+      dhr-graph -v query shared-agencies --store dhr-store
     """
+    state = logs.configure(-1 if quiet_logs else verbose)
+    ctx.call_on_close(lambda: logs.restore(state))
+    # a command is one batch job: the collector's rescans of its many small objects are pure cost
+    ctx.with_resource(fewer_gc_pauses())
 
 
 @main.command("build")
