@@ -6,7 +6,7 @@ CLI    := $(VENV)/bin/dhr-graph
 STORE  ?= out/dhr-store
 OUT    ?= out
 
-.PHONY: demo test install install-dev docs bench clean
+.PHONY: demo test lint install install-dev docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ demo: install
 	$(CLI) export --store $(STORE) --format html -o $(OUT)/network.html
 	@echo; echo "Exports are in $(OUT)/"
 
-## test: install the dev extras and run the whole test suite
-test: install-dev
+## lint: ruff and mypy (settings in pyproject.toml)
+lint: install-dev
+	$(VENV)/bin/ruff check dhr_graph tests benchmarks
+	$(VENV)/bin/mypy
+
+## test: install the dev extras, lint, and run the whole test suite
+test: lint
 	$(PY) -m pytest -q
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),

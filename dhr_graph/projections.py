@@ -67,7 +67,7 @@ def review_agency(store: GraphStore) -> nx.Graph:
     graph = nx.Graph(name="review-agency", projection="review-agency")
     _review_nodes(store, graph)
     _agency_nodes(store, graph)
-    for node, data in graph.nodes(data=True):
+    for _node, data in graph.nodes(data=True):
         data["bipartite"] = 0 if data["kind"] == "review" else 1
     for row in _rows(store, "projection-review-agency"):
         graph.add_edge(row["review"], row["agency"], weight=int(row["recommendations"]), basis="addressed")

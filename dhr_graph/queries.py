@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -24,6 +24,9 @@ from . import resources
 from .errors import QueryError
 from .iris import PREFIXES
 from .store import GraphStore
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "boolean", "review")
 _PARAM_RE = re.compile(
@@ -272,7 +275,7 @@ def _outer_group_start(text: str) -> int:
     raise QueryError("query has no WHERE group to bind parameters in")
 
 
-def run(store: GraphStore | str | Path, query: NamedQuery | str,
+def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
         params: Mapping[str, Any] | None = None) -> QueryResult:
     """Run a named query object or raw SPARQL text against the store (a GraphStore or its
     folder, or a `remote.RemoteStore` endpoint)."""
@@ -360,5 +363,5 @@ def syntax_error_message(nq: NamedQuery, exc: SyntaxError) -> str:
     return f"{nq.path}:{line}:{column}: SPARQL syntax error: {reason}{where}"
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())

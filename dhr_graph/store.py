@@ -75,7 +75,7 @@ def to_quads(graph: Graph, graph_iri: str, conv: _TermConverter | None = None) -
     conv = conv or _TermConverter()
     g = conv.iri(graph_iri)
     term = conv.term
-    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]
+    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]  # type: ignore[arg-type]  # no literal subjects
 
 
 def parse_turtle_quads(path: Path, graph_iri: str) -> list[ox.Quad]:
@@ -113,10 +113,12 @@ class GraphStore:
     def close(self) -> None:
         self._store = None
 
-    def query(self, sparql: str, substitutions: Mapping[str, object] | None = None,
+    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+              | None = None,
               prefixes: Mapping[str, str] | None = None) -> object:
         """Run SPARQL with all named graphs as the default graph (see README)."""
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()}
         return self.store.query(sparql, use_default_graph_as_union=True,
                                 substitutions=subs or None, prefixes=dict(prefixes or {}))
 

@@ -134,8 +134,8 @@ def _by_first_char(pattern: str, budget: int = 64) -> list[tuple[str | None, str
             k = _group_end(alt)
             branches = _split_top(alt[(3 if alt.startswith("(?:") else 1):k]) if k else None
             quantifier = alt[k + 1:k + 2] if k else ""
-            lazy_or_possessive = quantifier == "?" and alt[k + 2:k + 3] in ("?", "+")
-            if branches is not None and quantifier not in ("*", "+", "{") and not lazy_or_possessive:
+            lazy_or_possessive = k is not None and quantifier == "?" and alt[k + 2:k + 3] in ("?", "+")
+            if k is not None and branches is not None and quantifier not in ("*", "+", "{") and not lazy_or_possessive:
                 rest = alt[k + 2:] if quantifier == "?" else alt[k + 1:]
                 todo[:0] = [b + rest for b in branches] + ([rest] if quantifier == "?" else [])
                 continue

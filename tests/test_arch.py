@@ -172,17 +172,17 @@ def test_library_calls_leave_the_collector_alone(tmp_path: Path, sample_copy: Pa
 
 
 def test_the_command_line_opts_in_for_the_whole_command(sample_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dhr_graph import links
+    from dhr_graph.links import refresh
 
     outside = gc_state()
     seen: list[tuple[tuple[int, int, int], bool, int]] = []
-    recompute = links.recompute_all
+    recompute = refresh.recompute_all
 
-    def recording(store):  # type: ignore[no-untyped-def]
+    def recording(store, settings):  # type: ignore[no-untyped-def]
         seen.append(gc_state())
-        return recompute(store)
+        return recompute(store, settings)
 
-    monkeypatch.setattr(links, "recompute_all", recording)
+    monkeypatch.setattr(refresh, "recompute_all", recording)
     result = CliRunner().invoke(main, ["links", "compute", "--store", str(sample_copy)])
     assert result.exit_code == 0, result.output
     (inside,) = seen

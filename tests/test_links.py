@@ -358,7 +358,7 @@ def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:
     together = links.Tokeniser().rows(texts)
     apart = [links.Tokeniser().rows([t]) for t in texts]
     indptr, ids, counts, _ = together
-    for i, (ip, ids_i, counts_i, _) in enumerate(apart):
+    for i, (_, ids_i, counts_i, _) in enumerate(apart):
         lo, hi = indptr[i], indptr[i + 1]
         assert list(ids[lo:hi]) == list(ids_i) and list(counts[lo:hi]) == list(counts_i), texts[i]
 

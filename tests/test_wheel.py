@@ -30,6 +30,7 @@ def test_wheel_contains_package_data(wheel):
         in_wheel = {Path(n).name for n in names if n.startswith(f"dhr_graph/data/{folder}/")}
         assert bundled <= in_wheel, f"{folder}: missing {bundled - in_wheel}"
     assert "dhr_graph/data/samples/southampton-2020.txt" in names
+    assert "dhr_graph/py.typed" in names  # type checkers read the package's annotations
     assert any(n.endswith("entry_points.txt") for n in names)
 
 

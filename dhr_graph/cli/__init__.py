@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -91,7 +92,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     except ValueError as exc:
         raise DhrGraphError(str(exc)) from None
 
-    def progress(pages: list[Path]) -> Any:
+    def progress(pages: Iterable[Path]) -> Iterable[Path]:
+        pages = list(pages)
         if len(pages) < 20 or quiet or not sys.stderr.isatty():
             return pages
         return _progressbar(pages)
@@ -109,7 +111,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         sys.exit(1)
 
 
-def _progressbar(pages: list[Path]) -> Any:
+def _progressbar(pages: list[Path]) -> Iterator[Path]:
     with click.progressbar(pages, label="Building", file=sys.stderr) as bar:
         yield from bar
 

@@ -27,12 +27,12 @@ from .linker import Link, Linker
 from .settings import (BASES, BASIS_FILE, BASIS_SCHEME, ORGANISATION, PARTNERSHIP, RECURRING, STATED_REPEAT,
                        THEME, BasisSettings, Settings)
 from .tokens import Tokeniser, text_features
-from .refresh import read_records, recompute_all, update, updater
+from .refresh import read_records, recompute_all, recompute_store, update, updater
 from .write import Writer, loader, nq_iri
 
 __all__ = [
     "BASES", "BASIS_FILE", "BASIS_SCHEME", "ORGANISATION", "PARTNERSHIP", "RECURRING", "STATED_REPEAT", "THEME",
     "BasisSettings", "Corpus", "Link", "Linker", "ReviewInfo", "Settings", "Tokeniser", "Writer",
-    "features_graph_iri", "link_iri", "links_graph_iri", "loader", "nq_iri", "read_records", "recompute_all",
+    "features_graph_iri", "link_iri", "links_graph_iri", "loader", "nq_iri", "read_records", "recompute_all", "recompute_store",
     "text_features", "update", "updater",
 ]

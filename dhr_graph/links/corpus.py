@@ -156,34 +156,46 @@ def _read_all(store: ox.Store, infos: dict[str, ReviewInfo]) -> _Read:
     return texts, groups, generic, addressed, themes
 
 
+def _objects(store: ox.Store, subject: ox.NamedNode, local: str) -> list[ox.NamedNode | ox.Literal]:
+    """The objects of (subject, dhr:local) in whichever graph (IRIs and literals only)."""
+    return [q.object for q in store.quads_for_pattern(subject, dhr(local), None)
+            if isinstance(q.object, (ox.NamedNode, ox.Literal))]
+
+
+def _has(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode, obj: ox.NamedNode | ox.Literal) -> bool:
+    return any(True for _ in store.quads_for_pattern(subject, predicate, obj))
+
+
 def _read_some(store: ox.Store, only: Iterable[str], infos: dict[str, ReviewInfo]) -> _Read:
     """A few reviews, by index look-ups."""
-    node = ox.NamedNode
     groups: set[str] = set()
     generic: set[tuple[str, str]] = set()
     addressed: list[tuple[str, str]] = []
     themes: list[tuple[str, str]] = []
     texts_l: list[tuple[str, str]] = []
+    issued_p, generic_l = ox.NamedNode(_DCT + "issued"), ox.Literal("generic")
     for r in only:
-        rn = node(r)
-        if not any(True for _ in store.quads_for_pattern(rn, _TYPE, dhr("Review"))):
+        rn = ox.NamedNode(r)
+        if not _has(store, rn, _TYPE, dhr("Review")):
             continue
-        issued = next((q.object.value for q in store.quads_for_pattern(rn, node(_DCT + "issued"), None)), "")
-        csp = next((q.object.value for q in store.quads_for_pattern(rn, dhr("partnership"), None)), None)
+        issued = next((q.object.value for q in store.quads_for_pattern(rn, issued_p, None)
+                       if isinstance(q.object, ox.Literal)), "")
+        csp = next((o.value for o in _objects(store, rn, "partnership")), None)
         infos[r] = ReviewInfo(r, issued, csp)
         for q in store.quads_for_pattern(None, dhr("review"), rn):
             rec = q.subject
-            texts_l.extend((rec.value, t.object.value) for t in store.quads_for_pattern(rec, dhr("text"), None))
-            themes.extend((rec.value, t.object.value) for t in store.quads_for_pattern(rec, dhr("hasTheme"), None))
-            for t in store.quads_for_pattern(rec, dhr("addressedTo"), None):
-                addressed.append((rec.value, t.object.value))
-                if any(True for _ in store.quads_for_pattern(t.object, _TYPE, dhr("AddresseeGroup"))):
-                    groups.add(t.object.value)
-            for a in store.quads_for_pattern(rec, dhr("addressing"), None):
-                if any(True for _ in store.quads_for_pattern(a.object, dhr("resolutionMethod"),
-                                                              ox.Literal("generic"))):
-                    generic.update((rec.value, x.object.value)
-                                   for x in store.quads_for_pattern(a.object, dhr("addressee"), None))
+            if not isinstance(rec, ox.NamedNode):
+                continue
+            texts_l.extend((rec.value, t.value) for t in _objects(store, rec, "text"))
+            themes.extend((rec.value, t.value) for t in _objects(store, rec, "hasTheme"))
+            for body in _objects(store, rec, "addressedTo"):
+                addressed.append((rec.value, body.value))
+                if isinstance(body, ox.NamedNode) and _has(store, body, _TYPE, dhr("AddresseeGroup")):
+                    groups.add(body.value)
+            for addressing in _objects(store, rec, "addressing"):
+                if isinstance(addressing, ox.NamedNode) and _has(store, addressing, dhr("resolutionMethod"),
+                                                                 generic_l):
+                    generic.update((rec.value, x.value) for x in _objects(store, addressing, "addressee"))
 
     def texts() -> list[tuple[str, str]]:
         return texts_l

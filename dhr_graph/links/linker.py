@@ -192,7 +192,8 @@ class Linker:
             return
         text = dhr("text")
         self.tok.rows([self.settings.repeat_statement(q.object.value)[1] for i in missing
-                       for q in self.store.quads_for_pattern(ox.NamedNode(self.recs.iris[i]), text, None)])
+                       for q in self.store.quads_for_pattern(ox.NamedNode(self.recs.iris[i]), text, None)
+                       if isinstance(q.object, ox.Literal)])
 
     def _shared_words(self, r: np.ndarray, c: np.ndarray, top: int = 6) -> list[str]:
         """For each pair of recommendations, the words both weigh most, so a reader sees why they

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDF
 
 from ..iris import DHR
+from ..store import GraphStore
 from . import record
 from .corpus import Corpus, ReviewInfo, dhr
 from .graphs import features_graph_iri, is_features_graph, linking_graphs, links_graph_iri
@@ -48,11 +49,20 @@ def recompute_all(store: ox.Store, settings: Settings | None = None) -> int:
     return n
 
 
+def recompute_store(store: GraphStore, settings: Settings | None = None) -> int:
+    """Recompute every link of a store on disk in one atomic write; returns the number of links."""
+    _ = store.store  # a clear StoreError when there is no store yet (replace would start one)
+    counted: list[int] = []
+    store.replace({}, edit=lambda work: counted.append(recompute_all(work, settings)))
+    return counted[0]
+
+
 def read_records(store: ox.Store) -> dict[str, ReviewInfo]:
     """The link-feature record kept for every review (see record.py), read by index look-up:
     a few thousand long literals, with nothing to unescape."""
     infos = record.decode(q.object.value for q in store.quads_for_pattern(None, dhr("linkFeatures"), None, None)
-                          if q.subject == q.graph_name and is_features_graph(q.subject.value))
+                          if isinstance(q.subject, ox.NamedNode) and q.subject == q.graph_name
+                          and is_features_graph(q.subject.value) and isinstance(q.object, ox.Literal))
     return {info.iri: info for info in infos}
 
 
@@ -78,8 +88,8 @@ def update(store: ox.Store, changed_reviews: Iterable[str], settings: Settings |
     earlier_p, later_p = dhr("earlierReview"), dhr("laterReview")
     for review in changed:  # later reviews that held a link to a changed review lose it
         for q in store.quads_for_pattern(None, earlier_p, ox.NamedNode(review), None):
-            for later in store.quads_for_pattern(q.subject, later_p, None, q.graph_name):
-                dirty.add(later.object.value)
+            dirty.update(later.object.value for later in store.quads_for_pattern(q.subject, later_p, None, q.graph_name)
+                         if isinstance(later.object, ox.NamedNode))
     tok = Tokeniser()
     fresh = Corpus.read(store, settings, only=sorted(changed & present), tokeniser=tok)
     infos = {iri: info for iri, info in records.items() if iri in present and iri not in changed}

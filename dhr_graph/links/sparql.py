@@ -21,8 +21,10 @@ _IRI_TEXT_ROW = re.compile(r'^<([^>\t]*)>\t"(.*)"(?:@[^\t"]*|\^\^<[^>\t]*>)?$', 
 
 def tsv_text(store: ox.Store, query: str) -> str:
     """The results of a SELECT over the union of the named graphs, as SPARQL TSV."""
-    return store.query(query, use_default_graph_as_union=True).serialize(  # type: ignore[union-attr]
-        format=ox.QueryResultsFormat.TSV).decode("utf-8")
+    results = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(results, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT: {query}")
+    return (results.serialize(format=ox.QueryResultsFormat.TSV) or b"").decode("utf-8")
 
 
 def tsv_rows(store: ox.Store, query: str) -> Iterator[list[str]]:
