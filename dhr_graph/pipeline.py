@@ -8,6 +8,8 @@ replaces the live one at the end, all or nothing (see store.py).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ from .records import EnrichedRecommendation, EnrichedReview, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
 from .validation import ValidationResult, Validator
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -119,7 +123,11 @@ def build(
 
     A large build runs quicker with fewer collector pauses: see `tuning.fewer_gc_pauses`,
     which the command line enters (the library leaves process-wide state alone)."""
-    return _build(inputs, store, toolkit=toolkit, strict=strict, progress=progress)
+    started = time.perf_counter()
+    report = _build(inputs, store, toolkit=toolkit, strict=strict, progress=progress)
+    logger.info("build: %d of %d pages landed in %.2f s%s", len(report.landed), len(report.pages),
+                time.perf_counter() - started, "" if report.committed else "; store unchanged")
+    return report
 
 
 def _build(
@@ -174,7 +182,9 @@ def _build(
                 work.bulk_extend(parse_turtle_quads(path, iri))
 
             # SHACL, every check once for all new reviews (see validation.py)
+            checked = time.perf_counter()
             found = tk.validator.check(work, list(candidates))
+            logger.info("validation: %d reviews checked in %.2f s", len(candidates), time.perf_counter() - checked)
             for graph_iri, outcome in candidates.items():
                 result = ValidationResult(outcome.path, found.get(graph_iri, ()), graph_iri)
                 outcome.messages.extend(result.messages())
@@ -193,8 +203,8 @@ def _build(
             update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key])
             if len(candidates) >= CHUNK:
                 # many bulk loads leave many overlapping files, which every index scan then merges:
-                # compacting them once makes queries about 3x quicker (2,000 reviews: agency-reach
-                # 1.23 s -> 0.40 s) for a few seconds of build
+                # compacting them once makes later queries quicker for a few seconds of build
+                # (figures: benchmarks/README.md)
                 work.optimize()
     except _Discard:
         return report

@@ -154,8 +154,14 @@ def test_repeat_statements_are_detected_from_data() -> None:
 
 
 def test_text_features_fold_plurals_and_keep_word_pairs() -> None:
-    feats = links.text_features("Risk assessments; risk assessment.")
-    assert feats["assessment"] == 2 and feats["risk assessment"] == 2
+    tok = links.Tokeniser()
+    indptr, ids, counts, single = tok.rows(["Risk assessments; risk assessment.", "Ladies' stories, a bus."])
+    def features(row: int) -> dict[str, int]:
+        span = range(indptr[row], indptr[row + 1])
+        return {tok.stems[int(ids[i])] if single[i] else tok.pair(int(ids[i])) or "?": int(counts[i]) for i in span}
+
+    assert features(0) == {"risk": 2, "assessment": 2, "risk assessment": 2, "assessment risk": 1}
+    assert features(1) == {"lady": 1, "story": 1, "bus": 1, "lady story": 1, "story bus": 1}  # "a" is too short
 
 
 def by_later(found: dict) -> dict[str, dict]:

@@ -26,7 +26,7 @@ from .graphs import features_graph_iri, link_iri, links_graph_iri
 from .linker import Link, Linker
 from .settings import (BASES, BASIS_FILE, BASIS_SCHEME, ORGANISATION, PARTNERSHIP, RECURRING, STATED_REPEAT,
                        THEME, BasisSettings, Settings)
-from .tokens import Tokeniser, text_features
+from .tokens import Tokeniser
 from .refresh import read_records, recompute_all, recompute_store, update, updater
 from .write import Writer, loader, nq_iri
 
@@ -34,5 +34,5 @@ __all__ = [
     "BASES", "BASIS_FILE", "BASIS_SCHEME", "ORGANISATION", "PARTNERSHIP", "RECURRING", "STATED_REPEAT", "THEME",
     "BasisSettings", "Corpus", "Link", "Linker", "ReviewInfo", "Settings", "Tokeniser", "Writer",
     "features_graph_iri", "link_iri", "links_graph_iri", "loader", "nq_iri", "read_records", "recompute_all", "recompute_store",
-    "text_features", "update", "updater",
+    "update", "updater",
 ]

@@ -141,9 +141,6 @@ class Linker:
         return out - set(changed)
 
     # -- links of a set of reviews (as the later review)
-    def links(self, positions: Iterable[int] | None = None) -> list[Link]:
-        return [link for part in self.links_by_basis(positions) for link in part]
-
     def links_by_basis(self, positions: Iterable[int] | None = None) -> Iterator[list[Link]]:
         """The links of these reviews, one basis at a time (a national corpus never holds every
         link as a Python object at once)."""

@@ -29,7 +29,6 @@ class Matrix:
 
     rows: sparse.csr_matrix
     cols: np.ndarray  # feature of each column
-    idf: np.ndarray  # weight of each column's feature
     pos: np.ndarray
     row_min: np.ndarray  # weakest score each row keeps
     transposed: sparse.csr_matrix | None = None
@@ -65,7 +64,7 @@ def tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.nda
     rows = sparse.csr_matrix((w[keep] / norm[row[keep]], (row[keep], new_col[col[keep]])),
                              shape=(n, int(matched.sum())))
     rows.sort_indices()
-    return Matrix(rows, uniq[matched], idf[matched], pos, row_min)
+    return Matrix(rows, uniq[matched], pos, row_min)
 
 
 def strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row_min: np.ndarray,

@@ -11,12 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"[a-z]+")
 _PAIR_MUL = np.uint64(0x9E3779B97F4A7C15)
 _SEP = "\x00"  # between two texts tokenised together
 _WORD_OR_SEP = re.compile(r"[a-z]+|\x00")
@@ -35,19 +33,6 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return [_stem(w) for w in _WORD.findall(folded) if len(w) > 1]
-
-
-def text_features(text: str) -> Counter[str]:
-    """Normalised words and adjacent word pairs of a text, readable (the tokeniser hashes the same)."""
-    words = _words(text)
-    feats = Counter(words)
-    feats.update(f"{a} {b}" for a, b in zip(words, words[1:]))
-    return feats
-
-
 def _word_id(stem: str) -> int:
     """A stable 64-bit id of a normalised word: ids are persisted, so no per-process hash()."""
     b = stem.encode()
@@ -55,8 +40,8 @@ def _word_id(stem: str) -> int:
 
 
 class Tokeniser:
-    """Texts -> rows of (feature id, count): the same features as `text_features`, hashed to
-    stable ids (word pairs combine their two word ids in numpy), so a whole corpus is
+    """Texts -> rows of (feature id, count): folded words longer than one letter and adjacent
+    pairs of them, hashed to stable ids (word pairs combine their two word ids in numpy), so a whole corpus is
     tokenised with one dictionary look-up per word and a few vectorised passes. It remembers
     the words behind the ids it made, for the evidence of a link."""
 
