@@ -298,6 +298,33 @@ def test_link_features_stay_out_of_exports_and_updates_still_read_them(tmp_path:
     assert set(links.read_records(linked.store)) == {review(k) for k in (F18, Q19, F21, Q22, L23)}
 
 
+def test_a_store_with_records_in_its_links_graphs_is_relinked_into_the_internal_graphs(
+        tmp_path: Path, linked: GraphStore) -> None:
+    """Earlier versions kept each record in the review's links graph: the next update finds no
+    record where they now live, relinks in full, and leaves none in a public graph."""
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    gs = GraphStore(path)
+    before = all_links(gs)
+    features = ox.NamedNode(DHR + "linkFeatures")
+
+    def old_layout(s: ox.Store) -> None:
+        for q in list(s.quads_for_pattern(None, features, None, None)):
+            old = ox.NamedNode(q.graph_name.value.replace("/graph/internal/link-features/", "/graph/links/"))
+            s.remove(q)
+            s.add(ox.Quad(old, features, q.object, old))
+        for g in [g for g in s.named_graphs() if "/graph/internal/" in g.value]:
+            s.remove_graph(g)
+
+    gs.replace({}, edit=old_layout)
+    assert not links.read_records(gs.store) and any(True for _ in gs.store.quads_for_pattern(None, features, None))
+    edited: list[set[str]] = []
+    gs.replace({}, edit=lambda s: edited.append(links.update(s, [review(L23)])))
+    assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
+    assert all_links(gs) == before and len(links.read_records(gs.store)) == 5
+    assert not any(q.predicate == features for q in gs.quads())
+
+
 def test_update_without_records_recomputes_everything(tmp_path: Path, linked: GraphStore) -> None:
     """A store linked before records existed (or by hand) is brought up to date in full."""
     path = tmp_path / "store"
