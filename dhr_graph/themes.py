@@ -302,11 +302,11 @@ class ThemeScheme:
         branches += [f"(?:{alt})" for alt in buckets.get(None, [])]
         try:
             self._trigger = re.compile(f"{_WORD_LEFT}(?=(?:{'|'.join(branches)}){_WORD_RIGHT})")
-        except (re.error, ValueError, OverflowError) as exc:  # every rule compiles alone: the same, slower
-            logger.warning("theme rules: the combined trigger does not compile (%s); each rule is tried as "
-                           "it is, which is slower", exc)
-            whole = "|".join(f"(?:{_lower_pattern(p)})" for r in rules for p in r.patterns)
-            self._trigger = re.compile(f"{_WORD_LEFT}(?=(?:{whole}){_WORD_RIGHT})")
+        except (re.error, ValueError, OverflowError) as exc:  # e.g. one group name in rules of two themes
+            logger.warning("theme rules: the combined trigger does not compile (%s); every rule is tried "
+                           "wherever a word may start, which finds the same, more slowly", exc)
+            # a hit starts only where its rule's _WORD_LEFT holds, before some character
+            self._trigger = re.compile(_WORD_LEFT + "(?=.)", re.DOTALL)
 
     def _scan(self, text: str) -> Iterable[tuple[_ThemeRules, list[RuleHit], list[RuleHit]]]:
         low = _lower_text(text)

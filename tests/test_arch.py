@@ -61,6 +61,18 @@ def test_a_trigger_that_does_not_compile_falls_back_to_the_rules_as_they_are(
     assert found.evidence == ("risk assessment", "rota")
 
 
+def test_rules_of_two_themes_may_use_the_same_group_name(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f = scheme_of(tmp_path, "(?P<w>wo)rk(?P=w)")
+    with f.open("a", encoding="utf-8") as more:
+        more.write('<https://example.org/t/y> a dhr:Theme ; skos:prefLabel "Y"@en ; '
+                   'dhr:matchPattern "(?P<w>ho)me(?P=w)" , "rota" .\n')
+    with caplog.at_level(logging.WARNING, logger="dhr_graph.themes"):
+        scheme = ThemeScheme.load([f])
+    assert "finds the same, more slowly" in caplog.text
+    text = "Workwo at homeho, not work; the rota."
+    assert [(a.label, a.evidence) for a in scheme.classify(text)] == [("X", ("Workwo",)), ("Y", ("homeho", "rota"))]
+
+
 def test_build_with_such_a_user_rule_is_not_a_traceback(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--store", str(tmp_path / "store"),
                                        "--themes", str(scheme_of(tmp_path, "[^]|a]+ment"))])
