@@ -7,13 +7,16 @@ import gc
 import logging
 import re
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from dhr_graph.cli import logs, main
 from dhr_graph.errors import DhrGraphError
+from dhr_graph.pipeline import Toolkit
 from dhr_graph.themes import ThemeScheme, _lower_text
 
 THEME_FILE = """@prefix dhr: <https://w3id.org/dhr-graph/def/> .
@@ -49,7 +52,7 @@ def test_theme_rules_with_brackets_in_classes_find_what_the_rule_finds(tmp_path:
     assert [a.evidence for a in scheme.classify(text)] == [expected]  # ...and so does the fast scan
 
 
-def test_a_trigger_that_does_not_compile_falls_back_to_the_rules_as_they_are(
+def test_a_trigger_that_does_not_compile_falls_back_to_every_word_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     from dhr_graph import themes
 
@@ -156,29 +159,30 @@ def gc_state() -> tuple[tuple[int, int, int], bool, int]:
     return gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()
 
 
-def test_library_calls_leave_the_collector_alone(tmp_path: Path, sample_copy: Path, toolkit: object,
+def test_library_calls_leave_the_collector_alone(tmp_path: Path, sample_copy: Path, toolkit: Toolkit,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the build and a full link computation see of the collector is what their caller set."""
     from dhr_graph import links
-    from dhr_graph.links import refresh as link_update
+    from dhr_graph.links import refresh
     from dhr_graph.pipeline import build
     from dhr_graph.store import GraphStore
 
     outside = gc_state()
     seen: list[tuple[tuple[int, int, int], bool, int]] = []
 
-    def progress(pages):  # type: ignore[no-untyped-def]
+    def progress(pages: Iterable[Path]) -> Iterator[Path]:
         for page in pages:
             seen.append(gc_state())
             yield page
 
-    build(None, tmp_path / "store", toolkit=toolkit, progress=progress)  # type: ignore[arg-type]
-    read = link_update.Corpus.read
+    build(None, tmp_path / "store", toolkit=toolkit, progress=progress)
+    read = refresh.Corpus.read
 
-    def reading(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def reading(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc_state())
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(link_update.Corpus, "read", reading)
+    monkeypatch.setattr(refresh.Corpus, "read", reading)
     GraphStore(sample_copy).replace({}, edit=links.recompute_all)
     assert len(seen) == 2 and all(state == outside for state in seen)
 
@@ -190,7 +194,7 @@ def test_the_command_line_opts_in_for_the_whole_command(sample_copy: Path, monke
     seen: list[tuple[tuple[int, int, int], bool, int]] = []
     recompute = refresh.recompute_all
 
-    def recording(store, settings):  # type: ignore[no-untyped-def]
+    def recording(store: Any, settings: Any) -> int:
         seen.append(gc_state())
         return recompute(store, settings)
 
