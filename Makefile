@@ -6,7 +6,7 @@ CLI    := $(VENV)/bin/dhr-graph
 STORE  ?= dhr-store
 OUT    ?= out
 
-.PHONY: demo test install install-dev docs bench clean vendor
+.PHONY: demo test lint install install-dev docs bench clean vendor
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,13 @@ demo: install
 	$(CLI) export --store $(STORE) --format html -o $(OUT)/explorer.html
 	@echo; echo "Exports are in $(OUT)/"
 
-## test: install the dev extras and run the whole test suite
-test: install-dev
+## lint: ruff and mypy (settings in pyproject.toml)
+lint: install-dev
+	$(VENV)/bin/ruff check dhr_graph tests benchmarks
+	$(VENV)/bin/mypy
+
+## test: install the dev extras, lint, and run the whole test suite
+test: lint
 	$(PY) -m pytest -q
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),

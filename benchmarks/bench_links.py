@@ -24,6 +24,8 @@ that is printed and written into benchmarks/README.md between the markers
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import multiprocessing as mp
 import os
 import platform
@@ -49,6 +51,7 @@ from dhr_graph.pipeline import Toolkit
 from dhr_graph.rdf import review_graph
 from dhr_graph.store import _TermConverter, to_quads
 from dhr_graph.themes import ThemeScheme
+from dhr_graph.tuning import fewer_gc_pauses
 
 T = TypeVar("T")
 _SPAWN = mp.get_context("spawn")  # child processes start afresh: a fork would copy Oxigraph's threads' locks
@@ -91,7 +94,7 @@ def build_store(size: int, pages_dir: Path, path: Path) -> None:
 
 
 def table(rows: list[tuple[int, int, list[float], float, tuple[float, int] | None, bool]], runs: int,
-          timeout: float, peak_mib: float) -> str:
+          timeout: float, peak_mib: float, tuned: bool) -> str:
     """The results as Markdown: one row per corpus size."""
     lines = [
         "| reviews | links | all links (s): median (range) | one review added (s) "
@@ -112,7 +115,9 @@ def table(rows: list[tuple[int, int, list[float], float, tuple[float, int] | Non
               f"{os.cpu_count()} CPUs, Python {platform.python_version()}, pyoxigraph {ox.__version__}. "
               "All links = `links.recompute_all` on a copy of an unlinked store (read, index, compute, "
               "write); one review added = `links.update` after writing one more review into a copy of the "
-              "linked store. Targets (issue 7): all links for 2,000 reviews < 5 s, one review added < 1 s."]
+              "linked store. Both run " + ("with the collector tuning that `dhr-graph` opts into (dhr_graph/tuning.py)"
+                                 if tuned else "without collector tuning (--no-gc-tuning)") +
+              ". Targets (issue 7): all links for 2,000 reviews < 5 s, one review added < 1 s."]
     return "\n".join(lines)
 
 
@@ -122,17 +127,27 @@ def copy_store(src: Path, dst: Path) -> ox.Store:
     return ox.Store(str(dst))
 
 
+def _update(store: ox.Store, reviews: list[str]) -> set[str]:
+    return links.update(store, reviews)
+
+
+def _extend(store: ox.Store, quads: list[ox.Quad]) -> None:
+    store.extend(quads)
+
+
 def time_on_copies(src: Path, dst: Path, runs: int, timed: Callable[[ox.Store], T],
-                   prepare: Callable[[ox.Store], object] | None = None) -> tuple[list[float], T]:
+                   prepare: Callable[[ox.Store], object] | None = None, tuned: bool = True) -> tuple[list[float], T]:
     """Seconds of `timed` on each of `runs` fresh copies of the store at `src` (the copy, and
-    `prepare` on it, are set-up and not timed), and the last result."""
+    `prepare` on it, are set-up and not timed), and the last result. With `tuned`, the call
+    runs with the collector tuning the `dhr-graph` command opts into (dhr_graph.tuning)."""
     times: list[float] = []
     for _ in range(runs):
         store = copy_store(src, dst)
         if prepare is not None:
             prepare(store)
         start = time.perf_counter()
-        result = timed(store)
+        with fewer_gc_pauses() if tuned else contextlib.nullcontext():
+            result = timed(store)
         times.append(time.perf_counter() - start)
         del store
     return times, result
@@ -165,7 +180,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a baseline run is stopped")
     ap.add_argument("--no-readme", action="store_true", help="print the table only")
+    ap.add_argument("--no-gc-tuning", action="store_true",
+                    help="time the library calls without the collector tuning the command line opts into")
     args = ap.parse_args(argv)
+    tuned = not args.no_gc_tuning
 
     toolkit = Toolkit(registry=Registry.load(), themes=ThemeScheme.load(), validator=None,  # type: ignore[arg-type]
                       minter=Minter())
@@ -185,24 +203,24 @@ def main(argv: list[str] | None = None) -> None:
                      if not built.contains_named_graph(ox.NamedNode(k))}
             del built
             extra_iri, extra_quads = next(iter(sorted(extra.items())))
-            full_runs, n_links = time_on_copies(base, work / "full", args.runs, links.recompute_all)
+            full_runs, n_links = time_on_copies(base, work / "full", args.runs, links.recompute_all, tuned=tuned)
             t_full = statistics.median(full_runs)
             linked = work / f"linked-{size}"
             shutil.copytree(work / "full", linked)
             new_review = extra_iri.replace("/graph/review/", "/review/")
             incr_runs, _ = time_on_copies(linked, work / "incr", max(args.runs, 5),
-                                          lambda s: links.update(s, [new_review]),
-                                          prepare=lambda s: s.extend(extra_quads))
+                                          functools.partial(_update, reviews=[new_review]),
+                                          prepare=functools.partial(_extend, quads=extra_quads), tuned=tuned)
             t_incr = statistics.median(incr_runs)
             base_result = baseline(base, args.timeout) if size in args.baseline_sizes else None
             rows.append((size, n_links, full_runs, t_incr, base_result, size in args.baseline_sizes))
             shown = (f"{base_result[0]:.2f} s ({base_result[1]} pairs), ratio {base_result[0] / t_full:.1f}x"
-                     if base_result else ("did not finish in %.0f s" % args.timeout if size in args.baseline_sizes
+                     if base_result else (f"did not finish in {args.timeout:.0f} s" if size in args.baseline_sizes
                                           else "not run"))
             print(f"{size:5d} reviews: {n_links:6d} links; all links {t_full:.2f} s; one more review "
                   f"{t_incr:.3f} s; pairwise SPARQL (shared agencies only) {shown}", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        text = table(rows, args.runs, args.timeout, peak)
+        text = table(rows, args.runs, args.timeout, peak, tuned)
         print(text)
         if not args.no_readme:
             write_section("links", "Cross-review links (`bench_links.py`)", text)

@@ -57,7 +57,7 @@ def as_delimited(result: QueryResult, delimiter: str = ",") -> str:
     if result.boolean is not None:
         rows = [["true" if result.boolean else "false"]]
     else:
-        rows = [["" if row[v] is None else row[v] for v in result.variables] for row in result.values()]
+        rows = [[row[v] or "" for v in result.variables] for row in result.values()]
     if delimiter == "\t":
         return "".join("\t".join(" ".join(c.split()) for c in cells) + "\n" for cells in [header, *rows])
     buf = io.StringIO()

@@ -39,6 +39,19 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 
+_INTERNAL = re.compile(r"[/#]graph/internal/")
+
+
+def internal_graph(base: str, name: str) -> str:
+    """`{base}graph/internal/{name}`: a named graph the toolkit keeps for itself (a cache, such
+    as the link features of a review). Queries see it; exports and publishing leave it out."""
+    return f"{base}graph/internal/{name}"
+
+
+def is_internal_graph(graph_iri: str) -> bool:
+    """Whether a named graph is one of the toolkit's own (see `internal_graph`)."""
+    return _INTERNAL.search(graph_iri) is not None
+
 
 def slug(text: str, max_length: int = 80) -> str:
     """Lower-case ASCII slug that is safe in an IRI path segment.

@@ -67,7 +67,7 @@ def review_agency(store: GraphStore) -> nx.Graph:
     graph = nx.Graph(name="review-agency", projection="review-agency")
     _review_nodes(store, graph)
     _agency_nodes(store, graph)
-    for node, data in graph.nodes(data=True):
+    for _node, data in graph.nodes(data=True):
         data["bipartite"] = 0 if data["kind"] == "review" else 1
     for row in query_rows(store, "projection-review-agency"):
         graph.add_edge(row["review"], row["agency"], weight=int(row["recommendations"]), basis="addressed")
@@ -138,7 +138,7 @@ PROJECTIONS: dict[str, Callable[[GraphStore], nx.Graph]] = {
 
 def project(store: GraphStore, name: str) -> nx.Graph:
     """The projection called `name` (see PROJECTIONS)."""
-    try:
-        return PROJECTIONS[name](store)
-    except KeyError:
-        raise DhrGraphError(f"unknown projection {name!r} (one of: {', '.join(PROJECTIONS)})") from None
+    projection = PROJECTIONS.get(name)
+    if projection is None:  # looked up apart from the call: a KeyError inside a projection is a bug, not this
+        raise DhrGraphError(f"unknown projection {name!r} (one of: {', '.join(PROJECTIONS)})")
+    return projection(store)

@@ -385,5 +385,5 @@ def syntax_error_message(nq: NamedQuery, exc: SyntaxError) -> str:
     return f"{nq.path}:{line}:{column}: SPARQL syntax error: {reason}{where}"
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())

@@ -14,6 +14,7 @@ few callers that want one.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     return graph_iri, "".join(lines)
 
 
-def _resolution(add, node: str, res: Resolution) -> None:  # noqa: ANN001 - the local `add` of review_nquads
+def _resolution(add: Callable[[str, str, str], None], node: str, res: Resolution) -> None:
     """The record of how a name was resolved, plus the body itself when it is not registered."""
     t = _T
     agency = iri(res.iri)

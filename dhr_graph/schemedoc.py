@@ -86,7 +86,7 @@ class _Site:
 
     labels: Graph
     anchors: dict[URIRef, tuple[str, str]] = field(default_factory=dict)
-    used: set[URIRef] = field(default_factory=set)  # properties the current page's legend explains
+    used: set[Node] = field(default_factory=set)  # properties the current page's legend explains
 
     def label(self, node: Node) -> str:
         return _best(self.labels, node, _TITLE_PROPS) or _local_name(node)
@@ -212,7 +212,7 @@ def _file_descriptions(graph: Graph, bodies: list[URIRef]) -> list[URIRef]:
 def _subclasses(graph: Graph, root: URIRef) -> set[Node]:
     """`root` and every class below it, so a registry typed dhr:Agency counts as organisations."""
     found: set[Node] = {root}
-    todo = [root]
+    todo: list[Node] = [root]
     while todo:
         for sub in graph.subjects(RDFS.subClassOf, todo.pop()):
             if sub not in found:
@@ -288,9 +288,9 @@ def _render_scheme(page: _Page, scheme: URIRef, site: _Site) -> str:
     concepts = set(page.members[scheme])
     children = {c: {*g.objects(c, SKOS.narrower), *g.subjects(SKOS.broader, c)} & concepts for c in concepts}
     has_parent = {child for kids in children.values() for child in kids}
-    order: list[URIRef] = []
+    order: list[Node] = []
 
-    def tree(nodes: Iterable[URIRef], path: frozenset[URIRef]) -> str:
+    def tree(nodes: Iterable[Node], path: frozenset[Node]) -> str:
         items = []
         for node in _sorted(g, nodes):
             if node in path:
@@ -312,7 +312,7 @@ def _render_scheme(page: _Page, scheme: URIRef, site: _Site) -> str:
     rows = [(name, _sorted(g, g.objects(scheme, prop))) for prop, name in _CONCEPT_TEXT if prop != SKOS.definition]
     out.append(_dl(rows + _other_rows(g, scheme, _SCHEME_SHOWN, site), site, here))
     out.append(f"<h2>Concepts ({len(concepts)})</h2>\n<nav>{toc}</nav>")
-    out += [_render_concept(g, concept, site, here) for concept in order]
+    out += [_render_concept(g, concept, site, here) for concept in order if isinstance(concept, URIRef)]
     out.append("</section>")
     return "\n".join(out)
 
@@ -422,16 +422,16 @@ def _other_rows(g: Graph, subject: URIRef, shown: set[URIRef], site: _Site) -> l
     return rows
 
 
-def _term_comment(prop: URIRef, site: _Site) -> str:
+def _term_comment(prop: Node, site: _Site) -> str:
     return " ".join(str(c) for c in _values(site.labels, prop, (RDFS.comment, SKOS.definition)))
 
 
-def _term_name(g: Graph, prop: URIRef, site: _Site) -> str:
+def _term_name(g: Graph, prop: Node, site: _Site) -> str:
     """The ontology's label of a property (`match pattern`), else its prefixed name."""
     return _best(site.labels, prop, (RDFS.label,)) or _qname(g, prop)
 
 
-def _term_anchor(g: Graph, prop: URIRef) -> str:
+def _term_anchor(g: Graph, prop: Node) -> str:
     return "term-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", _qname(g, prop)).strip("-") or "property")
 
 
@@ -465,9 +465,9 @@ def _local_name(node: Node) -> str:
     return re.split(r"[/#:]", text)[-1] or text
 
 
-def _qname(g: Graph, iri: URIRef) -> str:
+def _qname(g: Graph, iri: Node) -> str:
     try:
-        return g.namespace_manager.normalizeUri(iri).strip("<>")
+        return g.namespace_manager.normalizeUri(str(iri)).strip("<>")
     except Exception:  # an IRI rdflib cannot split into prefix and name
         return str(iri)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import StoreError
-from .iris import GRAPH, slug
+from .iris import GRAPH, is_internal_graph, slug
 from .sparqlscan import refuse_service
 
 DEFAULT_STORE = "dhr-store"
@@ -99,7 +100,7 @@ def to_quads(graph: Graph, graph_iri: str, conv: _TermConverter | None = None) -
     conv = conv or _TermConverter()
     g = conv.iri(graph_iri)
     term = conv.term
-    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]
+    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]  # type: ignore[arg-type]  # no literal subjects
 
 
 def parse_turtle_quads(path: Path, graph_iri: str) -> list[ox.Quad]:
@@ -173,26 +174,38 @@ class GraphStore:
     def close(self) -> None:
         self._store = None
 
-    def query(self, sparql: str, substitutions: Mapping[str, object] | None = None,
+    def query(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+              | None = None,
               prefixes: Mapping[str, str] | None = None, *, allow_service: bool = False) -> object:
         """Run SPARQL with all named graphs as the default graph (see README).
 
         `SERVICE` is refused unless `allow_service`: it would make a network call."""
         if not allow_service:
             refuse_service(sparql)
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()}
         return self.store.query(sparql, use_default_graph_as_union=True,
                                 substitutions=subs or None, prefixes=dict(prefixes or {}))
 
-    def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+    def named_graphs(self, *, internal: bool = False) -> list[str]:
+        """The named graphs, without the toolkit's internal ones (caches) unless `internal`."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
+                      and (internal or not is_internal_graph(g.value)))
 
     def __len__(self) -> int:
         return len(self.store)
 
-    def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
-        g = ox.NamedNode(graph_iri) if graph_iri else None
-        return self.store.quads_for_pattern(None, None, None, g)
+    def quads(self, graph_iri: str | None = None, *, internal: bool = False) -> Iterator[ox.Quad]:
+        """Every quad (of one graph), as exports and publishing read them: the toolkit's internal
+        graphs (`iris.is_internal_graph`) are left out unless `internal` or asked for by name."""
+        if graph_iri:
+            return self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+        store = self.store
+        if internal or not any(is_internal_graph(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)):
+            return store.quads_for_pattern(None, None, None, None)
+        graphs = [ox.DefaultGraph(), *(g for g in store.named_graphs()
+                                       if not (isinstance(g, ox.NamedNode) and is_internal_graph(g.value)))]
+        return itertools.chain.from_iterable(store.quads_for_pattern(None, None, None, g) for g in graphs)
 
     # -- writing
     def check_writable(self) -> Path:

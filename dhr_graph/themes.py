@@ -8,6 +8,7 @@ exclusion voided.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from .errors import DhrGraphError
 from .iris import DHR
 from .records import ThemeAssignment
 from .resources import ontology_dir
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SCHEME_FILE = "themes.ttl"
 
@@ -78,9 +81,13 @@ def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
             i += 2
             continue
         if in_class:
-            in_class = c != "]" or pattern[i - 1] == "["
+            in_class = c != "]"
         elif c == "[":
             in_class = True
+            i += 2 if pattern.startswith("^", i + 1) else 1
+            if pattern.startswith("]", i):  # first in a class ("[]...]", "[^]...]"), "]" is itself
+                i += 1
+            continue
         elif c in "()|":
             depth += {"(": 1, ")": -1, "|": 0}[c]
             yield i, c, depth
@@ -131,13 +138,23 @@ def _by_first_char(pattern: str, budget: int = 64) -> list[tuple[str | None, str
             k = _group_end(alt)
             branches = _split_top(alt[(3 if alt.startswith("(?:") else 1):k]) if k else None
             quantifier = alt[k + 1:k + 2] if k else ""
-            lazy_or_possessive = quantifier == "?" and alt[k + 2:k + 3] in ("?", "+")
-            if branches is not None and quantifier not in ("*", "+", "{") and not lazy_or_possessive:
+            lazy_or_possessive = k is not None and quantifier == "?" and alt[k + 2:k + 3] in ("?", "+")
+            if k is not None and branches is not None and quantifier not in ("*", "+", "{") and not lazy_or_possessive:
                 rest = alt[k + 2:] if quantifier == "?" else alt[k + 1:]
                 todo[:0] = [b + rest for b in branches] + ([rest] if quantifier == "?" else [])
                 continue
         out.append((None, alt))
+    if not all(_compiles(alt) for _, alt in out if "[" in alt or "(?#" in alt):
+        return [(None, pattern)]  # a split this walk got wrong (classes, comments): the pattern as it is
     return out
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, ValueError, OverflowError):
+        return False
+    return True
 
 
 class ThemeSchemeError(DhrGraphError, ValueError):
@@ -293,7 +310,13 @@ class ThemeScheme:
         branches = [f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in sorted(buckets.items(), key=str)
                     if c is not None]
         branches += [f"(?:{alt})" for alt in buckets.get(None, [])]
-        self._trigger = re.compile(f"{_WORD_LEFT}(?=(?:{'|'.join(branches)}){_WORD_RIGHT})")
+        try:
+            self._trigger = re.compile(f"{_WORD_LEFT}(?=(?:{'|'.join(branches)}){_WORD_RIGHT})")
+        except (re.error, ValueError, OverflowError) as exc:  # e.g. one group name in rules of two themes
+            logger.warning("theme rules: the combined trigger does not compile (%s); every rule is tried "
+                           "wherever a word may start, which finds the same, more slowly", exc)
+            # a hit starts only where its rule's _WORD_LEFT holds, before some character
+            self._trigger = re.compile(_WORD_LEFT + "(?=.)", re.DOTALL)
 
     def _scan_main(self, text: str, low: str) -> list[tuple[_ThemeRules, list[RuleHit], list[RuleHit]]]:
         """Each theme's hits and voided hits by its dhr:matchPattern rules."""
@@ -345,9 +368,6 @@ class ThemeScheme:
             if hits:
                 out.append(ThemeAssignment(rules.iri, rules.label, _distinct(h.words for h in hits)))
         return tuple(out)
-
-    def classify_many(self, texts: Iterable[str]) -> list[tuple[ThemeAssignment, ...]]:
-        return [self.classify(t) for t in texts]
 
     def explain(self, text: str) -> tuple[ThemeExplanation, ...]:
         """For every theme: the rule matches that count, those an exclusion voided, and its rules."""

@@ -9,10 +9,12 @@ in Oxigraph, never once per review or per node.
 - SHACL-SPARQL constraints (`sh:sparql`) run set-at-a-time: once with `$this` left free,
   keeping the solutions whose `$this` is a target of the shape, instead of once per focus
   node as a general SHACL engine does.
-- A build validates its new reviews a batch at a time in a throw-away in-memory store with
-  the reference data (theme scheme, sector scheme, agency registry, ontology), which says
-  what the theme IRIs and registered agencies a review points at are. `validate --store`
-  runs the same checks on the on-disk store itself, where that data already is.
+- A build validates all its new reviews at once in the working copy of the store (pipeline.py),
+  where the reference data (theme scheme, sector scheme, agency registry, ontology) that says
+  what the theme IRIs and registered agencies a review points at are already sits beside
+  them; `validate --store` runs the same checks on the on-disk store itself. Review graphs
+  given as rdflib graphs (`Validator.validate`, `validate_many`) are checked a batch at a time
+  in a throw-away store loaded with that reference data.
 
 No shape compares one review with another, so checking many together gives the same
 verdicts as one at a time (see shapes/dhr-shapes.ttl for the one caveat, shared nodes); each

@@ -212,7 +212,7 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
         for licence in sorted(summary.licences):
             add((node, DCTERMS.license, URIRef(licence)))
         if not summary.licences:
-            stated = [rights_by_source[s] for s in sorted(summary.source_labels) if s in rights_by_source]
+            stated = [r for s in sorted(summary.source_labels) if (r := rights_by_source.get(s)) is not None]
             for text in stated or [Literal(NOT_STATED, lang="en")]:
                 add((node, DCTERMS.rights, text))
         for label in sorted(summary.source_labels):

@@ -154,8 +154,14 @@ def test_repeat_statements_are_detected_from_data() -> None:
 
 
 def test_text_features_fold_plurals_and_keep_word_pairs() -> None:
-    feats = links.text_features("Risk assessments; risk assessment.")
-    assert feats["assessment"] == 2 and feats["risk assessment"] == 2
+    tok = links.Tokeniser()
+    indptr, ids, counts, single = tok.rows(["Risk assessments; risk assessment.", "Ladies' stories, a bus."])
+    def features(row: int) -> dict[str, int]:
+        span = range(indptr[row], indptr[row + 1])
+        return {tok.stems[int(ids[i])] if single[i] else tok.pair(int(ids[i])) or "?": int(counts[i]) for i in span}
+
+    assert features(0) == {"risk": 2, "assessment": 2, "risk assessment": 2, "assessment risk": 1}
+    assert features(1) == {"lady": 1, "story": 1, "bus": 1, "lady story": 1, "story bus": 1}  # "a" is too short
 
 
 def by_later(found: dict) -> dict[str, dict]:
@@ -263,7 +269,7 @@ def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphSt
     it must give the same review facts and text features as reading the review graphs."""
     settings = links.Settings.load()
     from_store = links.Corpus.read(linked.store, settings)
-    records = links._records(linked.store)
+    records = links.read_records(linked.store)
     assert set(records) == {r.iri for r in from_store.reviews}
     for info in from_store.reviews:
         kept = records[info.iri]
@@ -272,6 +278,54 @@ def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphSt
         assert all((a == b).all() for a, b in zip(kept.text_rows, info.text_rows))
     # the statement is stripped before the features are taken, and kept beside the IRI
     assert (f"{review(F21)}/rec/1", "This has been a previous recommendation") in records[review(F21)].recs
+
+
+def test_link_features_stay_out_of_exports_and_updates_still_read_them(tmp_path: Path, linked: GraphStore) -> None:
+    """The records are a cache: they live in internal graphs, which exports and publishing
+    (both read `GraphStore.quads`) leave out, while updates read them as before."""
+    from dhr_graph.export import export_rdf
+
+    internal = [g for g in linked.named_graphs(internal=True) if g not in linked.named_graphs()]
+    assert sorted(internal) == sorted(f"{BASE}graph/internal/link-features/{k}" for k in (F18, Q19, F21, Q22, L23))
+    assert not any(q.predicate.value == DHR + "linkFeatures" or q.graph_name.value in internal
+                   for q in linked.quads())
+    assert any(q.predicate.value == DHR + "linkFeatures" for q in linked.quads(internal=True))
+    formats = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE}
+    for fmt, syntax in formats.items():
+        out = tmp_path / f"dhr.{fmt}"
+        assert export_rdf(linked, out, fmt) > 0
+        read_back = list(ox.parse(path=str(out), format=syntax))
+        assert read_back and not any(t.predicate.value == DHR + "linkFeatures" for t in read_back), fmt
+        for written in (out, tmp_path / f"dhr.{fmt}.void.ttl"):
+            assert "graph/internal" not in written.read_text(encoding="utf-8"), written.name
+    assert set(links.read_records(linked.store)) == {review(k) for k in (F18, Q19, F21, Q22, L23)}
+
+
+def test_a_store_with_records_in_its_links_graphs_is_relinked_into_the_internal_graphs(
+        tmp_path: Path, linked: GraphStore) -> None:
+    """Earlier versions kept each record in the review's links graph: the next update finds no
+    record where they now live, relinks in full, and leaves none in a public graph."""
+    path = tmp_path / "store"
+    shutil.copytree(linked.path, path)
+    gs = GraphStore(path)
+    before = all_links(gs)
+    features = ox.NamedNode(DHR + "linkFeatures")
+
+    def old_layout(s: ox.Store) -> None:
+        for q in list(s.quads_for_pattern(None, features, None, None)):
+            old = ox.NamedNode(q.graph_name.value.replace("/graph/internal/link-features/", "/graph/links/"))
+            s.remove(q)
+            s.add(ox.Quad(old, features, q.object, old))
+        for g in [g for g in s.named_graphs() if "/graph/internal/" in g.value]:
+            s.remove_graph(g)
+
+    gs.replace({}, edit=old_layout)
+    assert not links.read_records(gs.store) and any(True for _ in gs.store.quads_for_pattern(None, features, None))
+    edited: list[set[str]] = []
+    gs.replace({}, edit=lambda s: edited.append(links.update(s, [review(L23)])))
+    assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
+    assert all_links(gs) == before and len(links.read_records(gs.store)) == 5
+    assert not any(q.predicate == features for q in gs.quads())
 
 
 def test_update_without_records_recomputes_everything(tmp_path: Path, linked: GraphStore) -> None:
@@ -286,7 +340,7 @@ def test_update_without_records_recomputes_everything(tmp_path: Path, linked: Gr
     gs.replace({}, edit=lambda s: edited.append(links.update(s, [review(L23)])))
     assert edited[0] == {review(k) for k in (F18, Q19, F21, Q22, L23)}
     assert all_links(gs) == before
-    assert len(links._records(gs.store)) == 5
+    assert len(links.read_records(gs.store)) == 5
 
 
 AWKWARD = 'He said "no" \\ twice\nthen left\r\n\tcafé — 日本 \\n (not a newline) "" \\"'
@@ -314,9 +368,9 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
                       earlier_rec=f"{review(F18)}/rec/2", evidence=AWKWARD)
     shared = links.Link(links.ORGANISATION, review(F21), review(F18), 0.25,
                         shares=(f"{BASE}agency/fernhollow/police",))
-    writer = links._Writer(settings)
+    writer = links.Writer(settings)
     store = ox.Store()
-    with links._loader(store, bulk=bulk) as put:
+    with links.loader(store, bulk=bulk) as put:
         put(writer.links([link, shared]))
         put(writer.statements([(f"{review(F21)}/rec/1", AWKWARD)]))
     node = ox.NamedNode(links.link_iri(link))
@@ -337,10 +391,10 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
 def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:
     """The corpus is tokenised as one joined string: no feature may cross from one text to the next."""
     texts = ["Risk assessments; risk assessment.", "", "a", "Ⅸ Café-owners' DASH\x00 referrals", "sharing information"]
-    together = links._Tokeniser().rows(texts)
-    apart = [links._Tokeniser().rows([t]) for t in texts]
+    together = links.Tokeniser().rows(texts)
+    apart = [links.Tokeniser().rows([t]) for t in texts]
     indptr, ids, counts, _ = together
-    for i, (ip, ids_i, counts_i, _) in enumerate(apart):
+    for i, (_, ids_i, counts_i, _) in enumerate(apart):
         lo, hi = indptr[i], indptr[i + 1]
         assert list(ids[lo:hi]) == list(ids_i) and list(counts[lo:hi]) == list(counts_i), texts[i]
 

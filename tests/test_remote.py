@@ -57,7 +57,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def published(server, sample_store):
     sent = publish(GraphStore(sample_store), f"{server}/store")
-    assert sent == len(GraphStore(sample_store))
+    assert sent == len(list(GraphStore(sample_store).quads()))  # internal graphs (caches) stay home
     return server
 
 
@@ -99,7 +99,7 @@ def test_publish_command(server, sample_store):
 
     result = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/store"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"sent {len(GraphStore(sample_store))} quads")
+    assert result.stdout.startswith(f"sent {len(list(GraphStore(sample_store).quads()))} quads")
     bad = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/nowhere"])
     assert bad.exit_code == 2 and "HTTP 404" in bad.stderr and "Traceback" not in bad.output
 

@@ -33,6 +33,7 @@ def test_wheel_contains_package_data(wheel):
     assert "dhr_graph/data/shapes/cases/dhr-cases.ttl" in names
     for name in ("incidents.csv", "LICENSE", "CITATION.cff", "dataset.ttl", "README.md"):
         assert f"dhr_graph/data/dhrd/{name}" in names  # the DHRD copy travels with its licence and citation
+    assert "dhr_graph/py.typed" in names  # type checkers read the package's annotations
     assert any(n.endswith("entry_points.txt") for n in names)
 
 

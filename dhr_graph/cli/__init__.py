@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
 from ..record_io import review_json, reviews_csv
 from ..store import GraphStore, default_store_path, is_storage_failure
+from ..tuning import fewer_gc_pauses
+from . import logs
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
@@ -73,14 +76,21 @@ def open_store(path: Path | None) -> GraphStore:
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dhr-graph")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what each step did, on stderr (-vv: debug detail).")
+@click.option("-q", "--quiet", "quiet_logs", is_flag=True, help="Log errors only (no warnings) on stderr.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet_logs: bool) -> None:
     """Turn Domestic Homicide Review summary pages into a validated, queryable knowledge graph.
 
     \b
     Example:
       dhr-graph build pages/ --store dhr-store
-      dhr-graph query shared-agencies --store dhr-store
+      dhr-graph -v query shared-agencies --store dhr-store
     """
+    state = logs.configure(-1 if quiet_logs else verbose)
+    ctx.call_on_close(lambda: logs.restore(state))
+    # a command is one batch job: the collector's rescans of its many small objects are pure cost
+    ctx.with_resource(fewer_gc_pauses())
 
 
 @main.command("build")
@@ -119,7 +129,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     except ValueError as exc:
         raise DhrGraphError(str(exc)) from None
 
-    def progress(pages: list[Path]) -> Any:
+    def progress(pages: Iterable[Path]) -> Iterable[Path]:
+        pages = list(pages)
         if len(pages) < 20 or quiet or not sys.stderr.isatty():
             return pages
         return _progressbar(pages)
@@ -139,7 +150,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         sys.exit(1)
 
 
-def _progressbar(pages: list[Path]) -> Any:
+def _progressbar(pages: list[Path]) -> Iterator[Path]:
     with click.progressbar(pages, label="Building", file=sys.stderr) as bar:
         yield from bar
 

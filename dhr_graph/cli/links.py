@@ -36,11 +36,9 @@ def compute_cmd(store: Path | None) -> None:
     from .. import links  # numpy/scipy load only for this command
 
     gs = GraphStore(store or default_store_path())
-    gs.store  # a clear error when there is no store yet
-    counted: list[int] = []
     started = time.perf_counter()
-    gs.replace({}, edit=lambda work: counted.append(links.recompute_all(work)))
-    click.echo(f"{counted[0]} links computed in {time.perf_counter() - started:.2f} s ({gs.path})")
+    counted = links.recompute_store(gs)
+    click.echo(f"{counted} links computed in {time.perf_counter() - started:.2f} s ({gs.path})")
 
 
 @group.command("show")
