@@ -41,7 +41,7 @@ demo: install
 
 ## lint: ruff and mypy (settings in pyproject.toml)
 lint: install-dev
-	$(VENV)/bin/ruff check dhr_graph tests benchmarks
+	$(VENV)/bin/ruff check dhr_graph tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 ## test: install the dev extras, lint, and run the whole test suite

@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     all_errors = list(warm_errors)
-    for label, size, wall, latencies, per_query, errors in results:
+    for label, size, wall, latencies, _per_query, errors in results:
         done = len(latencies)
         lines.append(f"| {label} | {size} | {done} | {done / wall:.1f} | {percentile(latencies, 50) * 1000:.0f} ms | "
                      f"{percentile(latencies, 95) * 1000:.0f} ms | {max(latencies) * 1000:.0f} ms | {len(errors)} |")

@@ -20,7 +20,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -116,8 +116,9 @@ def explorer_document(store: GraphStore) -> dict[str, Any]:
         rec_index[row["recommendation"]] = len(recs)
         recs.append([review_index[row["review"]], row["number"], row["text"], addressed, theme_ids])
 
-    for i, (x, y) in layout(affinity_graph(len(agencies), recs)).items():
-        agencies[int(i)]["x"], agencies[int(i)]["y"] = x, -y  # screen y grows downwards
+    for node, (x, y) in layout(affinity_graph(len(agencies), recs)).items():
+        agency = agencies[cast(int, node)]  # the affinity graph's nodes are agency indexes
+        agency["x"], agency["y"] = x, -y  # screen y grows downwards
 
     bases: list[dict[str, str]] = []
     basis_index: dict[str, int] = {}

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import base64
 import http.client
 import logging
@@ -281,10 +282,8 @@ class Client:
             expired.set()
             sock = conn.sock
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on a slow server
-                except OSError:
-                    pass
 
         watchdog = threading.Timer(self.timeout, cut_off)
         watchdog.daemon = True

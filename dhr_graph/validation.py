@@ -249,7 +249,7 @@ class _BatchStore(SimpleMemory):
     graph_aware = True
     graph: Graph | None = None
 
-    def triples(self, triple_pattern, context=None):  # type: ignore[no-untyped-def, override]
+    def triples(self, triple_pattern, context=None):  # type: ignore[no-untyped-def]
         home = (self.graph,) if self.graph is not None else ()
         for triple, _ in super().triples(triple_pattern, context):
             yield triple, iter(home)
@@ -584,7 +584,7 @@ def turtle(graph: Graph) -> str:
     """A report graph as Turtle, written by Oxigraph: rdflib writes an ill-typed literal such as
     "none"^^xsd:boolean as a bare `none`, which no Turtle parser reads."""
     prefixes = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF), "dhr": str(DHR)}
-    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]
     return bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"").decode("utf-8")
 
 

@@ -71,7 +71,7 @@ def problems(ontology: Graph, data: Iterable[Graph] = ()) -> list[str]:
             out.append(f"{name(s)} has range {name(o)}, outside the OWL 2 datatype map")
     graphs = [ontology, *data]
     for g in graphs:
-        for s, p, o in g:
+        for _s, p, o in g:
             if isinstance(o, Literal) and o.datatype is not None and o.datatype not in DATATYPE_MAP \
                     and o.datatype not in datatypes and OWL.AnnotationProperty not in kind.get(p, ()):
                 out.append(f"{name(p)} has a value of datatype {name(o.datatype)}, outside the OWL 2 datatype map")
@@ -125,7 +125,7 @@ def problems(ontology: Graph, data: Iterable[Graph] = ()) -> list[str]:
             out.append(f"{name(s)} has range {name(o)}, which is not declared owl:Class")
     # 5. values of the right kind
     for g in graphs:
-        for s, p, o in g:
+        for _s, p, o in g:
             ks = kind.get(p, set())
             if OWL.ObjectProperty in ks and isinstance(o, Literal):
                 out.append(f"{name(p)} (object property) has the literal value {o.n3(n3)}")

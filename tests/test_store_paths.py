@@ -223,7 +223,7 @@ def test_damaged_store_is_one_line_for_every_command(damage, tmp_path: Path, sam
     before = tree(store)
     out = tmp_path / "out"
     out.mkdir()
-    for command, args in [*COMMANDS.items(), ("build", ["build", "--quiet"])]:
+    for _command, args in [*COMMANDS.items(), ("build", ["build", "--quiet"])]:
         code, _, err = cli(*[a.format(out=out) for a in args], "--store", str(store))
         one_error_line(code, err, "damaged")
     assert tree(store) == before  # nothing "repaired" away

@@ -22,6 +22,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from .snapshot import SnapshotReader, remove_snapshots, remove_stale_snapshots
+import contextlib
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ class _Worker:
             return media
         assert media is not None
         out = _Capped(self.max_bytes)
-        result.serialize(cast(IO[bytes], out), table[media])  # type: ignore[union-attr]
+        result.serialize(cast(IO[bytes], out), table[media])
         return Reply(200, out.value(), _with_charset(media))
 
     def _named(self, task: Task) -> Reply:
@@ -326,10 +327,8 @@ class WorkerPool:
         with self._lock:
             procs = list(self._all)
         for proc in procs:
-            try:
+            with contextlib.suppress(OSError):
                 proc.conn.send(None)
-            except OSError:
-                pass
         for proc in procs:
             proc.process.join(5)
             self._drop(proc)
