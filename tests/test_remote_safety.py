@@ -490,7 +490,8 @@ def test_republishing_a_rebuilt_store_leaves_no_stale_triples(oxigraph: str, sam
                        q.graph_name) for q in quads]
     rebuilt.replace({review: changed})
     sent = publish(rebuilt, f"{oxigraph}/store")
-    assert sent == len(rebuilt)
+    public = sum(1 for _ in rebuilt.quads())  # internal graphs (link feature caches) are not published
+    assert sent == public
 
     there = _remote_graph(oxigraph, review)
     here = {f"{q.subject} {q.predicate} {q.object}" for q in rebuilt.quads(review)}
@@ -498,7 +499,7 @@ def test_republishing_a_rebuilt_store_leaves_no_stale_triples(oxigraph: str, sam
     stamps = [t for t in there if str(stamp) in t]
     assert len(stamps) == 1 and "2031-01-01" in stamps[0]
     count = run(RemoteStore(f"{oxigraph}/query"), "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert int(count.values()[0]["n"]) == len(rebuilt)
+    assert int(count.values()[0]["n"]) == public
 
 
 def test_a_shape_whose_sparql_uses_service_is_refused_without_a_call(server: _Server) -> None:

@@ -274,7 +274,8 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
 
     The last two rows count storage, not things: "named graphs" (one per review, plus the
     reference data and link graphs) and "quads" (each triple once per named graph that holds
-    it; a partnership's label, repeated in each of its reviews' graphs, counts once per review).
+    it; a partnership's label, repeated in each of its reviews' graphs, counts once per review);
+    both include the internal graphs of caches the toolkit keeps for itself.
 
     \b
     Example:
@@ -282,7 +283,7 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
     """
     gs = open_store(store)
     result = run(gs, get_query("store-stats"))
-    extra = [("named graphs", len(gs.named_graphs())), ("quads (triples x graphs)", len(gs))]
+    extra = [("named graphs", len(gs.named_graphs(internal=True))), ("quads (triples x graphs)", len(gs))]
     result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=XSD_INTEGER)}
                     for what, n in extra]
     click.echo(render(result, fmt), nl=False)
