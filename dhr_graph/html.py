@@ -98,6 +98,28 @@ def explorer_document(store: GraphStore) -> dict[str, Any]:
                         "year": _year(row["published"]), "death": _year(row["death"]),
                         "area": area_index.get(area, -1)})
 
+    regions: list[dict[str, str]] = []
+    case_types: list[dict[str, str]] = []
+    region_index: dict[str, int] = {}
+    case_type_index: dict[str, int] = {}
+    for row in query_rows(store, "explorer-cases"):  # rows only where cases were imported and matched
+        at = review_index.get(row["review"])
+        if at is None:
+            continue
+        if row["region"]:
+            if row["region"] not in region_index:
+                region_index[row["region"]] = len(regions)
+                regions.append({"label": row["region"]})
+            reviews[at]["region"] = region_index[row["region"]]
+        if row["caseType"]:
+            if row["caseType"] not in case_type_index:
+                case_type_index[row["caseType"]] = len(case_types)
+                case_types.append({"iri": row["caseType"], "label": row["caseTypeLabel"]})
+            reviews[at].setdefault("caseTypes", []).append(case_type_index[row["caseType"]])
+    for review in reviews:
+        if "caseTypes" in review:
+            review["caseTypes"].sort()
+
     themes: list[dict[str, str]] = []
     theme_index: dict[str, int] = {}
     recs: list[list[Any]] = []
@@ -135,8 +157,8 @@ def explorer_document(store: GraphStore) -> dict[str, Any]:
     links.sort(key=lambda link: (link[0], link[1], link[2], link[4], link[5]))
     log.info("explorer: %d agencies, %d reviews, %d recommendations, %d links",
              len(agencies), len(reviews), len(recs), len(links))
-    return {"sectors": sectors, "themes": themes, "areas": areas, "bases": bases, "agencies": agencies,
-            "reviews": reviews, "recs": recs, "links": links}
+    return {"sectors": sectors, "themes": themes, "areas": areas, "regions": regions, "caseTypes": case_types,
+            "bases": bases, "agencies": agencies, "reviews": reviews, "recs": recs, "links": links}
 
 
 def affinity_graph(agencies: int, recs: list[list[Any]]) -> nx.Graph:
