@@ -22,11 +22,12 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, SKOS
@@ -36,13 +37,22 @@ from .errors import InputError
 from .iris import DHR, SCHEME, Minter, slug
 from .records import Resolution
 
+if TYPE_CHECKING:
+    from .geography import PartnershipArea
+
 #: Bundled registry files, in load order (the ontology itself is loaded by the pipeline).
-BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agency-patterns.ttl")
+BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agencies-official.ttl", "areas.ttl", "area-names.ttl",
+                 "agency-patterns.ttl")
 
 UNSPECIFIED = str(SCHEME["sector/unspecified"])
+_POLICE = str(SCHEME["sector/police"])
+_COMMISSIONER = str(SCHEME["sector/health-commissioner"])
+_CCG_END, _CCG_LAST_DAY = "2022-07-01", "2022-06-30"  # clinical commissioning groups were abolished
+_IS_CCG = re.compile(r"\b(?:CCG|Clinical Commissioning Group|ICB - )", re.IGNORECASE)
 
 # Confidence of each way of resolving (multiplied by the variant penalty below).
-_CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "generic": 0.9, "ccg": 0.85,
+_CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "area": 0.9, "function": 0.9, "date": 0.85,
+               "generic": 0.9, "ccg": 0.85,
                "pattern": 0.6, "verbatim": 0.3}
 _NHS_MOVED = 0.95  # matched only once "NHS" was taken out of both names
 _OUTER, _INNER = 0.95, 0.9  # matched on the part outside / inside parentheses
@@ -104,6 +114,12 @@ class Entry:
     localities: tuple[str, ...] = ()  # as written in the registry
     successor: str | None = None
     succession_date: str | None = None
+    areas: tuple[str, ...] = ()  # GSS codes of the areas it serves (generated registry)
+    start: str | None = None
+    end: str | None = None
+    council: bool = False  # has an official council type
+    area_role: str | None = None  # generic names: which body of the area they mean
+    minted: bool = False  # a body the registry does not describe (the RDF builder describes it)
 
 
 @dataclass(frozen=True)
@@ -140,8 +156,14 @@ class Registry:
         self._local: dict[tuple[str, str], list[_Hit]] = defaultdict(list)  # (area, key) -> hidden labels
         self._names: dict[str, _Hit] = {}  # key -> group / generic names
         self._patterns: list[Pattern] = []
-        self._cache: dict[tuple[str, str, str], Resolution] = {}
+        self._cache: dict[tuple[str, str, str | None, str], Resolution] = {}
+        self._serving: dict[str, list[Entry]] = defaultdict(list)  # area code -> bodies serving it
+        self._predecessors: dict[str, list[Entry]] = defaultdict(list)
+        self._ccg_index: dict[str, list[Entry]] | None = None
         self._build()
+        from .geography import Geography  # geography reads the same graph (and uses `normalise`)
+
+        self.geography = Geography(graph)
         self._fuzzy_keys, self._token_index = self._fuzzy_index()
         self._fuzzy_cache: dict[str, list[tuple[Entry, float]]] = {}
         self._local_fuzzy: dict[str, tuple[dict[str, Entry], dict[str, list[str]]]] = {}
@@ -192,7 +214,14 @@ class Registry:
                 localities=tuple(sorted(str(o) for o in g.objects(node, DHR.locality))),
                 successor=_first(g.objects(node, DHR.succeededBy)),
                 succession_date=_first(g.objects(node, DHR.successionDate)),
+                areas=tuple(sorted(str(o).rsplit("/", 1)[-1] for o in g.objects(node, DHR.servesArea))),
+                start=_first(g.objects(node, DHR.startDate)), end=_first(g.objects(node, DHR.endDate)),
+                council=(node, DHR.organisationType, None) in g,
             )
+            for area in entry.areas:
+                self._serving[area].append(entry)
+            if entry.successor:
+                self._predecessors[entry.successor].append(entry)
             self._entries[entry.iri] = entry
             for prop, method in ((SKOS.prefLabel, "exact"), (SKOS.altLabel, "alias"), (DHR.acronym, "acronym")):
                 for form in g.objects(node, prop):
@@ -207,7 +236,8 @@ class Registry:
                 entry = Entry(iri=str(node), label=self._label(node), kind=kind,
                               sector=_first(g.objects(node, DHR.sector)), scope="local",
                               successor=_first(g.objects(node, DHR.succeededBy)),
-                              succession_date=_first(g.objects(node, DHR.successionDate)))
+                              succession_date=_first(g.objects(node, DHR.successionDate)),
+                              area_role=_first(g.objects(node, DHR.areaRole)))
                 self._entries[entry.iri] = entry
                 for prop, method in ((SKOS.prefLabel, "exact"), (SKOS.altLabel, "alias"), (SKOS.hiddenLabel, "alias")):
                     for form in g.objects(node, prop):
@@ -275,14 +305,14 @@ class Registry:
         after a succession that names the old body (a CCG in 2023) still means the old body,
         and `successor` carries the link to the body that took over.
         """
-        cache_key = (surface, csp, minter.base)
+        cache_key = (surface, csp, published, minter.base)
         found = self._cache.get(cache_key)
         if found is None:
-            found = self._resolve(surface, csp, minter)
+            found = self._resolve(surface, csp, published, minter)
             self._cache[cache_key] = found
         return found
 
-    def _resolve(self, surface: str, csp: str, minter: Minter) -> Resolution:
+    def _resolve(self, surface: str, csp: str, published: str | None, minter: Minter) -> Resolution:
         name = clean(surface)
         area = normalise(csp)
         variants = [(name, 1.0)]
@@ -299,7 +329,7 @@ class Registry:
                 hit, factor = looked
                 if factor < 1.0 and hit.method == "exact":  # the name differs from the label in "NHS"
                     hit = _Hit(hit.entry, "alias", hit.form)
-                return self._from_hit(surface, hit, penalty * factor, csp, minter)
+                return self._from_hit(surface, hit, penalty * factor, csp, minter, published)
         key = normalise(variants[1][0] if parts else name) or normalise(name)
         typed = self._typed(surface, key, csp, minter)
         best = self.candidates(name, csp, limit=1)
@@ -315,12 +345,25 @@ class Registry:
                           kind="organisation", scope="local", sector=UNSPECIFIED, method="verbatim",
                           confidence=_CONFIDENCE["verbatim"], locality=csp, registered=False)
 
-    def _from_hit(self, surface: str, hit: _Hit, factor: float, csp: str, minter: Minter) -> Resolution:
+    def _from_hit(self, surface: str, hit: _Hit, factor: float, csp: str, minter: Minter,
+                  published: str | None = None) -> Resolution:
         e = hit.entry
+        reason = None
+        if e.kind == "generic" and e.area_role:
+            body, method, reason = self.area_body(e.area_role, csp, published)
+            if body is not None:
+                res = self._from_hit(surface, _Hit(body, "exact", body.label), factor, csp, minter)
+                return replace(res, method=method, confidence=round(_CONFIDENCE[method] * factor, 2),
+                               reason=reason, generic=e.iri)
+            if e.area_role == "partnership" and self.geography.match(csp) is not None:
+                return Resolution(surface=surface, iri=minter.partnership(csp), label=csp, kind="organisation",
+                                  scope="local", sector=e.sector, method="area",
+                                  confidence=round(_CONFIDENCE["area"] * factor, 2), locality=csp,
+                                  registered=False, generic=e.iri, reason="the review's own partnership")
         if e.kind == "organisation":
             return Resolution(surface=surface, iri=e.iri, label=e.label, kind="organisation", scope=e.scope,
                               sector=e.sector, method=hit.method, confidence=round(_CONFIDENCE[hit.method] * factor, 2),
-                              locality=e.localities[0] if e.localities else None, registered=True,
+                              locality=e.localities[0] if e.localities else None, registered=not e.minted,
                               successor=e.successor, succession_date=e.succession_date)
         successor = self._entries.get(e.successor) if e.successor else None
         if successor is None or successor.kind == "organisation":
@@ -333,8 +376,126 @@ class Registry:
             method=hit.method if e.kind == "group" else "generic",
             confidence=round((_CONFIDENCE[hit.method] if e.kind == "group" else _CONFIDENCE["generic"]) * factor, 2),
             locality=csp, registered=False, generic=e.iri,
-            successor=next_iri, succession_date=e.succession_date if next_iri else None,
+            successor=next_iri, succession_date=e.succession_date if next_iri else None, reason=reason,
         )
+
+    # ------------------------------------------------------------------ the bodies of an area
+
+    def area_body(self, role: str, csp: str, published: str | None = None) -> tuple[Entry | None, str, str]:
+        """The body that a generic name with `role` means in partnership `csp`: (body or None, method, why).
+
+        Roles: police, council (the partnership's own council: unitary, or district in two-tier
+        areas), upper-tier-council (social care, children's services, public health: the
+        county in two-tier areas), district-council (housing), ccg (by date), icb, health-board.
+        """
+        area = self.geography.match(csp)
+        if area is None:
+            return None, "generic", f"partnership {csp!r} matches no ONS community safety partnership"
+        date = f"{published}-01" if published and len(published) == 7 else (published or "9999-12-31")
+
+        def one(codes: Iterable[str], test: Callable[[Entry], bool], what: str) -> tuple[Entry | None, str]:
+            found = {e.iri: e for c in sorted(codes) for e in self._serving.get(c, ()) if test(e)}
+            if len(found) == 1:
+                return next(iter(found.values())), ""
+            names = ", ".join(sorted(e.label for e in found.values())) or "none"
+            return None, f"{what}: {len(found)} bodies ({names})"
+
+        def current(e: Entry) -> bool:
+            return e.end is None or e.end > date
+
+        if role == "police":
+            body, why = one(area.police_force_areas, lambda e: e.sector == _POLICE, "police force area")
+            return body, "area", why or f"the force of police force area {self._area_labels(area.police_force_areas)}"
+        if role == "icb":
+            body, why = one(area.icbs, lambda e: e.sector == _COMMISSIONER, "integrated care board area")
+            return body, "area", why or f"the ICB of {self._area_labels(area.icbs)}"
+        if role == "health-board":
+            body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
+            return body, "area", why or f"the health board of {self._area_labels(area.health_boards)}"
+        if role in ("council", "district-council"):
+            body, why = one(area.districts, lambda e: e.council and current(e), "councils of the partnership's districts")
+            tier = "the district council (two-tier area)" if area.upper_tiers else "the unitary council"
+            return body, "area", why or f"{tier} of {self._area_labels(area.districts)}"
+        if role == "upper-tier-council":
+            codes = set(area.upper_tiers) | {d for d in area.districts if not self.geography.links[(d, "upperTier")]}
+            body, why = one(codes, lambda e: e.council and current(e), "upper-tier councils")
+            if area.upper_tiers:
+                return body, "function", why or (f"social care, children's services and public health are county "
+                                                  f"functions in two-tier areas: {self._area_labels(codes)}")
+            return body, "area", why or f"the unitary council of {self._area_labels(codes)}"
+        if role == "ccg":
+            return self._area_ccg(area, min(date, _CCG_LAST_DAY))
+        return None, "generic", f"unknown area role {role!r}"
+
+    def _area_ccg(self, area: PartnershipArea, date: str) -> tuple[Entry | None, str, str]:
+        """The CCG that covered the partnership's area on `date` (CCGs ended on 1 July 2022).
+
+        CCGs were named after their areas, so the ones whose name takes in the partnership's CSP,
+        district or county name are candidates (districts before counties); each is followed
+        through its mergers to the one that existed on that date. Failing that, a CCG named in the
+        area's ICB's dhr:commissioningArea gives the CCG the `ccg` name pattern mints.
+        """
+        from .geography import area_key
+
+        geo = self.geography
+        specific = {area_key(x) for x in (area.name, *area.labels, *(geo.labels.get(d, "") for d in area.districts))}
+        broad = {area_key(geo.labels.get(c, "")) for c in area.upper_tiers}
+        ranked: dict[int, dict[str, Entry]] = defaultdict(dict)
+        for key, rank in [*((k, 2) for k in specific), *((k, 1) for k in broad)]:
+            for entry in self._ccgs().get(key, ()):
+                at = self._at_date(entry, date)
+                if at is not None:
+                    ranked[rank][at.iri] = at
+        for rank in (2, 1):
+            if len(ranked[rank]) == 1:
+                body = next(iter(ranked[rank].values()))
+                return body, "date", f"the CCG whose area takes in {area.name!r} on {date[:7]}"
+            if len(ranked[rank]) > 1:
+                names = ", ".join(sorted(e.label for e in ranked[rank].values()))
+                return None, "generic", f"several CCGs covered the area on {date[:7]}: {names}"
+        icbs = {e.iri: e for c in area.icbs for e in self._serving.get(c, ()) if e.sector == _COMMISSIONER}
+        pattern = next((p for p in self._patterns if p.iri_template and p.areas is not None), None)
+        if len(icbs) == 1 and pattern is not None and pattern.iri_template:
+            icb = next(iter(icbs.values()))
+            named = sorted(written for written, succ in (pattern.areas or {}).values()
+                           if succ == icb.iri and set(_area_parts(written)) & specific)
+            if len(named) == 1:
+                iri = pattern.iri_template.format(area=slug(named[0]))
+                body = self._entries.get(iri) or Entry(
+                    iri=iri, label=(pattern.label_template or "{area}").format(area=named[0]), kind="organisation",
+                    sector=pattern.sector, scope="local", localities=(named[0],), successor=icb.iri,
+                    succession_date=pattern.succession_date, minted=True)
+                return body, "date", f"the CCG named {named[0]!r} among those {icb.label} took over"
+        return None, "generic", f"no CCG name takes in {area.name!r}"
+
+    def _ccgs(self) -> dict[str, list[Entry]]:
+        """Registered CCGs by each area named in their name ("Canterbury and Coastal" -> both)."""
+        if self._ccg_index is None:
+            self._ccg_index = defaultdict(list)
+            for e in self._entries.values():
+                if e.kind == "organisation" and e.sector == _COMMISSIONER and _IS_CCG.search(e.label):
+                    for loc in e.localities:
+                        for part in set(_area_parts(loc)):
+                            self._ccg_index[part].append(e)
+        return self._ccg_index
+
+    def _at_date(self, entry: Entry, date: str) -> Entry | None:
+        """`entry`, or the CCG it merged into, that existed on `date` (None if it had not started)."""
+        seen = set()
+        while entry.iri not in seen:
+            seen.add(entry.iri)
+            if entry.start and date < entry.start:
+                return None
+            if not entry.end or date <= entry.end or not entry.successor:
+                return entry
+            nxt = self._entries.get(entry.successor)
+            if nxt is None or nxt.sector != _COMMISSIONER or not _IS_CCG.search(nxt.label):
+                return entry
+            entry = nxt
+        return entry
+
+    def _area_labels(self, codes: Iterable[str]) -> str:
+        return ", ".join(sorted(self.geography.labels.get(c, c) for c in codes))
 
     def _typed(self, surface: str, key: str, csp: str, minter: Minter) -> Resolution | None:
         """The first name pattern that matches, as a body of its sector."""
@@ -433,12 +594,21 @@ class Registry:
                 if not _written_as_name(span, looked[0].form, text, words[i].start()):
                     continue
                 res = self.resolve(span, csp, published, minter)
-                if res.method in ("exact", "alias", "acronym", "generic") and res.kind != "group":
+                if res.method in ("exact", "alias", "acronym", "generic", "area", "function", "date") \
+                        and res.kind != "group":
                     found.setdefault(res.iri, res)
                     step = length
                     break
             i += step
         return tuple(found.values())
+
+
+def _area_parts(name: str) -> list[str]:
+    """The places a CCG-style area name takes in: "Canterbury and Coastal" -> the whole and each part."""
+    from .geography import area_key
+
+    parts = [area_key(p) for p in re.split(r",|\band\b|&", name)]
+    return [k for k in (area_key(name), *parts) if k]
 
 
 def _first(values: Iterable[object]) -> str | None:
