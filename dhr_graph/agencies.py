@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import ORG, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS
 
 from . import resources
 from .errors import InputError
@@ -160,6 +160,7 @@ class Registry:
         self._serving: dict[str, list[Entry]] = defaultdict(list)  # area code -> bodies serving it
         self._predecessors: dict[str, list[Entry]] = defaultdict(list)
         self._ccg_index: dict[str, list[Entry]] | None = None
+        self._ccg_by_icb: dict[str, list[Entry]] | None = None
         self._build()
         from .geography import Geography  # geography reads the same graph (and uses `normalise`)
 
@@ -276,6 +277,14 @@ class Registry:
         )
 
     # ------------------------------------------------------------------ lookups
+
+    def codes(self, iri: str) -> list[tuple[str, str]]:
+        """The official codes of a registered body: (code, scheme) with scheme GSS, ODS or HMPPS."""
+        out = []
+        for value in self.graph.objects(URIRef(iri), DCTERMS.identifier):
+            if isinstance(value, Literal) and value.datatype is not None:
+                out.append((str(value), str(value.datatype).rsplit("/", 1)[-1].removesuffix("Code")))
+        return sorted(out)
 
     def entry(self, iri: str) -> Entry | None:
         """The registered body, group name or generic name with this IRI."""
@@ -438,7 +447,11 @@ class Registry:
         from .geography import area_key
 
         geo = self.geography
-        specific = {area_key(x) for x in (area.name, *area.labels, *(geo.labels.get(d, "") for d in area.districts))}
+        if area.ccg_names:  # curated: the names of the CCGs that covered the area (area-names.ttl)
+            specific = {area_key(x) for x in area.ccg_names}
+        else:
+            specific = {area_key(x) for x in (area.name, *area.labels,
+                                              *(geo.labels.get(d, "") for d in area.districts))}
         broad = {area_key(geo.labels.get(c, "")) for c in area.upper_tiers}
         ranked: dict[int, dict[str, Entry]] = defaultdict(dict)
         for key, rank in [*((k, 2) for k in specific), *((k, 1) for k in broad)]:
@@ -454,11 +467,32 @@ class Registry:
                 names = ", ".join(sorted(e.label for e in ranked[rank].values()))
                 return None, "generic", f"several CCGs covered the area on {date[:7]}: {names}"
         icbs = {e.iri: e for c in area.icbs for e in self._serving.get(c, ()) if e.sector == _COMMISSIONER}
+        if area.ccg_names and pattern_areas(self._patterns):  # a curated CCG name an ICB took over
+            exact = {succ: written for written, succ in pattern_areas(self._patterns) if area_key(written) in specific}
+            if len(exact) == 1 and not icbs.keys() & exact.keys():
+                icbs = {iri: self._entries[iri] for iri in exact if iri in self._entries}
+        if len(icbs) == 1:  # an ICB that took over from one CCG only: that CCG covered all its area
+            icb = next(iter(icbs.values()))
+            on_date = {a.iri: a for e in self._ccgs_of_icb().get(icb.iri, ()) if (a := self._at_date(e, date))}
+            if len(on_date) == 1:
+                body = next(iter(on_date.values()))
+                return body, "date", f"the only CCG of the area of {icb.label} on {date[:7]}"
+        if area.health_boards and not area.icbs:
+            body, _, why = self.area_body("health-board", area.name)
+            if body is not None:
+                return body, "area", "Wales has no CCGs: its local health boards plan and commission services"
         pattern = next((p for p in self._patterns if p.iri_template and p.areas is not None), None)
         if len(icbs) == 1 and pattern is not None and pattern.iri_template:
             icb = next(iter(icbs.values()))
-            named = sorted(written for written, succ in (pattern.areas or {}).values()
-                           if succ == icb.iri and set(_area_parts(written)) & specific)
+            named: list[str] = []
+            took_over = sorted({written for written, succ in (pattern.areas or {}).values() if succ == icb.iri})
+            for keys in (specific, broad):  # named after the area itself, else taking it in, else its county
+                named = [w for w in took_over if area_key(w) in keys] or \
+                    [w for w in took_over if set(_area_parts(w)) & keys]
+                if named:
+                    break
+            if len(named) > 1:
+                return None, "generic", f"several CCGs covered the area: {', '.join(named)}"
             if len(named) == 1:
                 iri = pattern.iri_template.format(area=slug(named[0]))
                 body = self._entries.get(iri) or Entry(
@@ -478,6 +512,21 @@ class Registry:
                         for part in set(_area_parts(loc)):
                             self._ccg_index[part].append(e)
         return self._ccg_index
+
+    def _ccgs_of_icb(self) -> dict[str, list[Entry]]:
+        """Registered CCGs (and sub-ICB locations that were CCGs) by the ICB their mergers end in."""
+        if self._ccg_by_icb is None:
+            self._ccg_by_icb = defaultdict(list)
+            for e in self._entries.values():
+                if e.kind != "organisation" or e.sector != _COMMISSIONER or not _IS_CCG.search(e.label):
+                    continue
+                node, seen = e, set()
+                while node.successor and node.iri not in seen and node.successor in self._entries:
+                    seen.add(node.iri)
+                    node = self._entries[node.successor]
+                if node is not e and not _IS_CCG.search(node.label):
+                    self._ccg_by_icb[node.iri].append(e)
+        return self._ccg_by_icb
 
     def _at_date(self, entry: Entry, date: str) -> Entry | None:
         """`entry`, or the CCG it merged into, that existed on `date` (None if it had not started)."""
@@ -601,6 +650,14 @@ class Registry:
                     break
             i += step
         return tuple(found.values())
+
+
+def pattern_areas(patterns: Sequence[Pattern]) -> list[tuple[str, str]]:
+    """(area as written, successor IRI) of the name pattern that looks successors up (the CCG rule)."""
+    for p in patterns:
+        if p.iri_template and p.areas is not None:
+            return sorted(p.areas.values())
+    return []
 
 
 def _area_parts(name: str) -> list[str]:

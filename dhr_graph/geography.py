@@ -60,6 +60,7 @@ class PartnershipArea:
     icbs: frozenset[str]
     sub_icb_locations: frozenset[str]
     health_boards: frozenset[str]
+    ccg_names: frozenset[str] = frozenset()  # curated names of the CCGs that covered it (area-names.ttl)
 
     @property
     def iris(self) -> tuple[str, ...]:
@@ -78,6 +79,9 @@ class Geography:
             code = str(node).removeprefix(AREA)
             self.labels[code] = str(graph.value(node, SKOS.prefLabel) or code)
             self.kinds[code] = str(graph.value(node, DHR.areaType) or "")
+        self.ccg_names: dict[str, set[str]] = defaultdict(set)
+        for s, o in graph.subject_objects(DHR.ccgName):
+            self.ccg_names[str(s).removeprefix(AREA)].add(str(o))
         for prop in ("district", "upperTier", "policeForceArea", "region", "icb", "subICBLocation", "healthBoardArea"):
             for s, o in graph.subject_objects(DHR[prop]):
                 self.links[(str(s).removeprefix(AREA), prop)].add(str(o).removeprefix(AREA))
@@ -87,6 +91,7 @@ class Geography:
                 for d in self.links[(code, "district")]:
                     csps_of_district[d].add(code)
         self._names: dict[str, tuple[set[str], str]] = {}
+        self._curated: dict[str, set[str]] = defaultdict(set)  # whole normalised curated names
 
         def add(name: str, csps: set[str], method: str, override: bool = False) -> None:
             key = area_key(name)
@@ -127,6 +132,7 @@ class Geography:
                 add(str(name), csps, "former council")
         for node, name in graph.subject_objects(SKOS.altLabel):  # curated names of areas (area-names.ttl)
             if (node, RDF.type, DHR.Area) in graph and self.kinds.get(str(node).removeprefix(AREA)) == "CSP":
+                self._curated[normalise(str(name))].add(str(node).removeprefix(AREA))
                 add(str(name), {str(node).removeprefix(AREA)}, "curated", override=True)
 
     def _successor_csps(self, graph: Graph, body: object, csps_of_district: dict[str, set[str]]) -> set[str]:
@@ -148,7 +154,8 @@ class Geography:
     def match(self, name: str) -> PartnershipArea | None:
         """The CSP areas `name` means, or None when it matches no area (report those)."""
         key = area_key(name)
-        found = self._names.get(key)
+        curated = self._curated.get(normalise(name))
+        found = (curated, "curated") if curated else self._names.get(key)
         if found is None and key:
             parts = [p for p in re.split(r",|\band\b|&|/", normalise(name)) if area_key(p)]
             if len(parts) > 1 and all(area_key(p) in self._names for p in parts):
@@ -172,6 +179,7 @@ class Geography:
             police_force_areas=up(set(codes), "policeForceArea"), regions=up(set(districts), "region"),
             icbs=up(set(districts), "icb"), sub_icb_locations=up(set(districts), "subICBLocation"),
             health_boards=up(set(districts), "healthBoardArea"),
+            ccg_names=frozenset(n for c in codes for n in self.ccg_names.get(c, ())),
         )
 
     def csp_codes(self) -> list[str]:
