@@ -118,6 +118,7 @@ class Entry:
     start: str | None = None
     end: str | None = None
     council: bool = False  # has an official council type
+    county: bool = False  # an upper-tier council of a two-tier area
     area_role: str | None = None  # generic names: which body of the area they mean
     minted: bool = False  # a body the registry does not describe (the RDF builder describes it)
 
@@ -218,6 +219,7 @@ class Registry:
                 areas=tuple(sorted(str(o).rsplit("/", 1)[-1] for o in g.objects(node, DHR.servesArea))),
                 start=_first(g.objects(node, DHR.startDate)), end=_first(g.objects(node, DHR.endDate)),
                 council=(node, DHR.organisationType, None) in g,
+                county=str(g.value(node, DHR.organisationType) or "") == "County",
             )
             for area in entry.areas:
                 self._serving[area].append(entry)
@@ -424,10 +426,14 @@ class Registry:
         if role in ("council", "district-council"):
             body, why = one(area.districts, lambda e: e.council and current(e), "councils of the partnership's districts")
             tier = "the district council (two-tier area)" if area.upper_tiers else "the unitary council"
+            if body is not None and body.start and date < body.start:
+                return self._council_before(body, date, area, county=False)
             return body, "area", why or f"{tier} of {self._area_labels(area.districts)}"
         if role == "upper-tier-council":
             codes = set(area.upper_tiers) | {d for d in area.districts if not self.geography.links[(d, "upperTier")]}
             body, why = one(codes, lambda e: e.council and current(e), "upper-tier councils")
+            if body is not None and body.start and date < body.start:
+                return self._council_before(body, date, area, county=True)
             if area.upper_tiers:
                 return body, "function", why or (f"social care, children's services and public health are county "
                                                   f"functions in two-tier areas: {self._area_labels(codes)}")
@@ -435,6 +441,36 @@ class Registry:
         if role == "ccg":
             return self._area_ccg(area, min(date, _CCG_LAST_DAY))
         return None, "generic", f"unknown area role {role!r}"
+
+    def _council_before(self, body: Entry, date: str, area: PartnershipArea,
+                        county: bool) -> tuple[Entry | None, str, str]:
+        """The council that held the area's functions on `date`, before `body` took over (merged councils)."""
+        from .geography import area_key
+
+        found: dict[str, Entry] = {}
+        todo, seen = [body], set()
+        while todo:
+            node = todo.pop()
+            for old in self._predecessors.get(node.iri, ()):
+                if old.iri in seen:
+                    continue
+                seen.add(old.iri)
+                if (not old.start or old.start <= date) and (not old.end or date < old.end):
+                    found[old.iri] = old
+                else:
+                    todo.append(old)
+        keys = {area_key(area.name), *(area_key(x) for x in area.labels)}
+
+        def named(entries: list[Entry]) -> list[Entry]:
+            return [e for e in entries if any(area_key(loc) in keys for loc in (*e.localities, e.label))]
+
+        tier = [e for e in found.values() if e.county == county] or list(found.values())
+        if len(tier) > 1:  # the one named like the partnership ("the Council" of a county-wide one: the county)
+            tier = named(tier) or named(list(found.values())) or tier
+        if len(tier) == 1:
+            return tier[0], "date", f"{tier[0].label} held this on {date[:7]}; {body.label} took over from {body.start}"
+        names = ", ".join(sorted(e.label for e in tier)) or "none"
+        return None, "generic", f"{body.label} began on {body.start}; before that: {names}"
 
     def _area_ccg(self, area: PartnershipArea, date: str) -> tuple[Entry | None, str, str]:
         """The CCG that covered the partnership's area on `date` (CCGs ended on 1 July 2022).
