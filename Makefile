@@ -6,7 +6,7 @@ CLI    := $(VENV)/bin/dhr-graph
 STORE  ?= out/dhr-store
 OUT    ?= out
 
-.PHONY: demo test install install-dev docs bench clean
+.PHONY: demo test install install-dev docs bench clean registry registry-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ demo: install
 ## test: install the dev extras and run the whole test suite
 test: install-dev
 	$(PY) -m pytest -q
+
+## registry: regenerate ontology/agencies-official.ttl and ontology/areas.ttl from the official lists in
+## reference/ (after refreshing them); review the diff, then commit. registry-check: fail if they are stale.
+registry: $(PY)
+	$(PY) -m dhr_graph.registrygen
+
+registry-check: $(PY)
+	$(PY) -m dhr_graph.registrygen --check
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),
 ## the concept schemes and the agency registry with dhr_graph.schemedoc; open docs/index.html
