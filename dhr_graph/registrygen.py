@@ -42,7 +42,7 @@ AG = f"{REGISTRY}agency/"
 AREA = f"{REGISTRY}area/"
 SECTOR = "https://w3id.org/dhr-graph/scheme/sector/"
 WIKIDATA = "http://www.wikidata.org/entity/"
-GSS, ODS, HMPPS = (str(DHR[n]) for n in ("GSSCode", "ODSCode", "HMPPSCode"))
+GSS, ODS, HMPPS, GOVUK = (str(DHR[n]) for n in ("GSSCode", "ODSCode", "HMPPSCode", "GOVUKCode"))
 CCG_END = "2022-07-01"  # clinical commissioning groups were abolished; ICBs took over
 
 _PREFIXES = {
@@ -412,12 +412,29 @@ class RegistryBuilder:
                 if len(taken[normalise(name)]) > 1:
                     body.alt.discard(name)
 
+    def government(self) -> None:
+        """Central government bodies of the curated registry that the MHCLG list names: their GOV.UK
+        organisation code and Wikidata id (the curated body keeps its IRI and names)."""
+        curated: dict[str, str] = {}
+        for p in (SKOS.prefLabel, SKOS.altLabel):
+            for body, name in self.curated.subject_objects(p):
+                curated.setdefault(normalise(str(name)), str(body))
+        for r in sorted(_rows(self.ref / "wikidata" / "government_organisations_wikidata.csv"),
+                        key=lambda r: (r["end-date"] != "", r["entry-date"]), reverse=False):
+            iri = curated.get(normalise(r["name"]))
+            if iri is None or r["end-date"] or any(b.iri == iri for b in self.bodies.values()):
+                continue
+            label = str(self.curated.value(URIRef(iri), SKOS.prefLabel) or r["name"])
+            self._add(Body(iri=iri, label=label, sector="national-government", code=r["reference"], scheme=GOVUK,
+                           kind="government", scope="national", wikidata=r["wikidata"] or None))
+
     def build(self) -> None:
         self.geography()
         self.councils()
         self.police()
         self.probation()
         self.nhs()
+        self.government()
         self.check_acronyms()
 
     def agencies_turtle(self) -> str:
@@ -539,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, default=root / "reference", help="folder of official lists")
     parser.add_argument("--ontology", type=Path, default=root / "ontology", help="folder to write into")
     parser.add_argument("--check", action="store_true", help="only say whether the files are up to date")
+    parser.add_argument("--verbose", action="store_true", help="list every note (each acronym left out)")
     args = parser.parse_args(argv)
     if not (args.reference / "geography").is_dir():
         print(f"{args.reference}: no reference lists here", file=sys.stderr)
@@ -548,8 +566,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, KeyError, ValueError, IndexError) as exc:
         print(f"{args.reference}: cannot read the reference lists: {exc}", file=sys.stderr)
         return 2
-    for p in problems:
+    clashes = [p for p in problems if p.startswith("acronym ")]
+    for p in problems if args.verbose else [p for p in problems if p not in clashes]:
         print(f"note: {p}", file=sys.stderr)
+    if clashes and not args.verbose:
+        print(f"note: {len(clashes)} derived acronyms left out because another body has the same one "
+              f"(--verbose lists them)", file=sys.stderr)
     stale = [name for name, text in files.items()
              if not (args.ontology / name).is_file() or (args.ontology / name).read_text(encoding="utf-8") != text]
     if args.check:
