@@ -714,15 +714,23 @@ def _closest(key: str, keys: dict[str, Entry], index: dict[str, list[str]]) -> l
     tokens = set(key.split()) - _STOPWORDS
     if not tokens:
         return []
-    shared: dict[str, int] = defaultdict(int)
-    for token in tokens:
-        for cand in index.get(token, ()):
-            shared[cand] += 1
     need = max(1, len(tokens) - 1)
+    shared: dict[str, int] = defaultdict(int)
+    if len(tokens) >= 3:
+        # a candidate sharing all but one word has one of any two of them: seed from the two rarest
+        rare = sorted(tokens, key=lambda tok: len(index.get(tok, ())))[:2]
+        for cand in {c for tok in rare for c in index.get(tok, ())}:
+            shared[cand] = len(tokens & _significant(cand))
+    else:
+        for token in tokens:
+            for cand in index.get(token, ()):
+                shared[cand] += 1
     out = []
     for cand, n in shared.items():
         if n < need or abs(len(cand) - len(key)) > 0.3 * max(len(cand), len(key)):
             continue
+        # with thousands of registered names sharing "council" or "trust", most candidates differ
+        # in a word with no near twin: the word check (cached per word pair) rules them out first
         if not _words_agree(key, cand):
             continue
         matcher = SequenceMatcher(None, key, cand, autojunk=False)
@@ -736,8 +744,7 @@ def _closest(key: str, keys: dict[str, Entry], index: dict[str, list[str]]) -> l
 
 def _words_agree(a: str, b: str) -> bool:
     """Each significant word of either name has a near twin (a typo, not another word) in the other."""
-    wa = set(a.split()) - _STOPWORDS
-    wb = set(b.split()) - _STOPWORDS
+    wa, wb = _significant(a), _significant(b)
     if not wa or not wb:
         return False
     only_a, only_b = wa - wb, wb - wa
@@ -746,7 +753,26 @@ def _words_agree(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
+def _significant(key: str) -> frozenset[str]:
+    return frozenset(key.split()) - _STOPWORDS
+
+
+@lru_cache(maxsize=65536)
 def _close(x: str, y: str) -> bool:
+    if 2 * min(len(x), len(y)) < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False  # the ratio cannot reach _TOKEN_CLOSE with lengths this far apart
+    # the characters the two words share (what SequenceMatcher.quick_ratio counts, without its set-up)
+    counts: dict[str, int] = {}
+    for c in y:
+        counts[c] = counts.get(c, 0) + 1
+    common = 0
+    for c in x:
+        n = counts.get(c, 0)
+        if n:
+            counts[c] = n - 1
+            common += 1
+    if 2 * common < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False
     return SequenceMatcher(None, x, y).ratio() >= _TOKEN_CLOSE
 
 
