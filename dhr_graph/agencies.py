@@ -514,9 +514,9 @@ class Registry:
                 body = next(iter(on_date.values()))
                 return body, "date", f"the only CCG of the area of {icb.label} on {date[:7]}"
         if area.health_boards and not area.icbs:
-            body, _, why = self.area_body("health-board", area.name)
-            if body is not None:
-                return body, "area", "Wales has no CCGs: its local health boards plan and commission services"
+            board, _, _ = self.area_body("health-board", area.name)
+            if board is not None:
+                return board, "area", "Wales has no CCGs: its local health boards plan and commission services"
         pattern = next((p for p in self._patterns if p.iri_template and p.areas is not None), None)
         if len(icbs) == 1 and pattern is not None and pattern.iri_template:
             icb = next(iter(icbs.values()))

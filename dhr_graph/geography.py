@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
+from rdflib.term import Node
 
 from .agencies import normalise
 from .iris import DHR, REGISTRY
@@ -135,9 +136,9 @@ class Geography:
                 self._curated[normalise(str(name))].add(str(node).removeprefix(AREA))
                 add(str(name), {str(node).removeprefix(AREA)}, "curated", override=True)
 
-    def _successor_csps(self, graph: Graph, body: object, csps_of_district: dict[str, set[str]]) -> set[str]:
+    def _successor_csps(self, graph: Graph, body: Node, csps_of_district: dict[str, set[str]]) -> set[str]:
         seen: set[str] = set()
-        todo = [body]
+        todo: list[Node] = [body]
         out: set[str] = set()
         while todo:
             node = todo.pop()

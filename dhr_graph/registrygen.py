@@ -26,11 +26,11 @@ import logging
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from .agencies import normalise
@@ -356,29 +356,29 @@ class RegistryBuilder:
         # which ICB serves each district: the curated ICB localities (council areas) first; the RCPCH
         # council -> ICB list only where those say nothing (its sub-ICB column is misaligned, so unused)
         by_label: dict[str, set[str]] = defaultdict(set)
-        for code, area in self.areas.items():
-            if area.kind in ("LAD", "UTLA"):
-                by_label[_council_key(area.label)].add(code)
+        for code, place in self.areas.items():
+            if place.kind in ("LAD", "UTLA"):
+                by_label[_council_key(place.label)].add(code)
         for ods, gss in sorted(icb_gss.items()):
-            iri = self.pins.get(ods)
-            for loc in (self.curated.objects(URIRef(iri), DHR.locality) if iri else ()):
+            pinned = self.pins.get(ods)
+            for loc in (self.curated.objects(URIRef(pinned), DHR.locality) if pinned else ()):
                 codes = by_label.get(_council_key(str(loc)))
                 if not codes:
-                    self.problems.append(f"ICB {ods}: curated locality {loc!r} is not a district or county")
+                    self.problems.append(f"ICB {ods}: curated locality {str(loc)!r} is not a district or county")
                 for target in self._districts_of(codes or set()):
                     self.areas[target].links["icb"].add(gss)
         links = json.loads((nhs / "icb_subicb_la_trust.json").read_text(encoding="utf-8"))
         for r in links["INTEGRATED_CARE_BOARDS_LOCAL_AUTHORITIES"]:
-            gss = self._council(r["Local Authority"])
+            council = self._council(r["Local Authority"])
             icb = r["ONS ICB Boundary Code"]
-            if gss is None or icb not in self.areas:
+            if council is None or icb not in self.areas:
                 continue
-            for target in self._districts_of({gss}):
+            for target in self._districts_of({council}):
                 if not self.areas[target].links.get("icb"):
                     self.areas[target].links["icb"].add(icb)
-        for code, area in sorted(self.areas.items()):
-            if area.kind == "LAD" and code.startswith("E") and not area.links.get("icb"):
-                self.problems.append(f"district {code} {area.label}: no ICB found")
+        for code, place in sorted(self.areas.items()):
+            if place.kind == "LAD" and code.startswith("E") and not place.links.get("icb"):
+                self.problems.append(f"district {code} {place.label}: no ICB found")
 
     def _districts_of(self, codes: set[str]) -> list[str]:
         """The districts (LAD areas) among `codes` and those of the counties among them."""

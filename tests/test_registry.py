@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, RDF, SKOS
+from rdflib.namespace import DCTERMS, ORG, RDF
 
 from dhr_graph import registrygen
 from dhr_graph.agencies import Registry
