@@ -47,6 +47,8 @@ BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agencies-official.ttl", "areas.
 UNSPECIFIED = str(SCHEME["sector/unspecified"])
 _POLICE = str(SCHEME["sector/police"])
 _COMMISSIONER = str(SCHEME["sector/health-commissioner"])
+_PARTNERSHIP = str(SCHEME["sector/partnership"])
+_CSP_PATTERN = "https://w3id.org/dhr-graph/registry/pattern/community-safety-partnership"  # agency-patterns.ttl
 _CCG_END, _CCG_LAST_DAY = "2022-07-01", "2022-06-30"  # clinical commissioning groups were abolished
 _IS_CCG = re.compile(r"\b(?:CCG|Clinical Commissioning Group|ICB - )", re.IGNORECASE)
 
@@ -343,6 +345,10 @@ class Registry:
                 return self._from_hit(surface, hit, penalty * factor, csp, minter, published)
         key = normalise(variants[1][0] if parts else name) or normalise(name)
         typed = self._typed(surface, key, csp, minter)
+        if typed is not None and typed.generic == _CSP_PATTERN:
+            own = self._own_partnership(surface, name, csp, minter)
+            if own is not None:
+                return own
         best = self.candidates(name, csp, limit=1)
         if best and best[0][1] >= FUZZY_ACCEPT:
             entry, score = best[0]
@@ -389,6 +395,16 @@ class Registry:
             locality=csp, registered=False, generic=e.iri,
             successor=next_iri, succession_date=e.succession_date if next_iri else None, reason=reason,
         )
+
+    def _own_partnership(self, surface: str, name: str, csp: str, minter: Minter) -> Resolution | None:
+        """The review's own partnership node, when a partnership named as an addressee is the review's
+        ("Canterbury Community Safety Partnership" in a Canterbury review)."""
+        named, own = self.geography.match(name), self.geography.match(csp)
+        if named is None or own is None or named.csps != own.csps:
+            return None
+        return Resolution(surface=surface, iri=minter.partnership(csp), label=csp, kind="organisation",
+                          scope="local", sector=_PARTNERSHIP, method="area", confidence=_CONFIDENCE["area"],
+                          locality=csp, registered=False, generic=_CSP_PATTERN, reason="the review's own partnership")
 
     # ------------------------------------------------------------------ the bodies of an area
 

@@ -186,7 +186,7 @@ def test_groups_are_groups_and_never_shared(registry: Registry, minter: Minter, 
 @pytest.mark.parametrize("name, sector", [
     ("Westhaven Teaching Hospitals NHS Trust", "health-provider"),
     ("Westhaven Town Council", "local-authority"),
-    ("Safer Leeds Community Safety Partnership", "partnership"),
+    ("Safer Westhaven Community Safety Partnership", "partnership"),
     ("Leeds Safeguarding Adults Board", "partnership"),
     ("Unity Housing Association", "housing"),
     ("Leeds Women's Aid", "specialist-voluntary"),

@@ -301,6 +301,46 @@ def test_mentions_and_addressees_meet_on_one_node(registry: Registry, minter: Mi
     assert found["Community Safety Partnership"] == minter.partnership("Canterbury")
 
 
+# ---------------------------------------------------------------- a build of the pages, and queries by area
+
+
+@pytest.fixture(scope="module")
+def area_store(tmp_path_factory: pytest.TempPathFactory, toolkit) -> Path:  # noqa: ANN001 - conftest fixture
+    from dhr_graph.pipeline import build
+
+    store = tmp_path_factory.mktemp("areas") / "store"
+    report = build(sorted(PAGES.glob("synthetic-[clt]*.txt")), store, toolkit=toolkit)
+    assert report.committed and not report.failed, [p.messages for p in report.failed]
+    return store
+
+
+def test_pages_of_real_areas_build_and_conform(area_store: Path) -> None:
+    from dhr_graph.store import GraphStore
+
+    ask = """PREFIX dhr: <https://w3id.org/dhr-graph/def/>
+    ASK { ?rv dhr:partnership ?p . ?p dhr:area <https://w3id.org/dhr-graph/registry/area/E22000138> }"""
+    assert bool(GraphStore(area_store).query(ask))  # Canterbury's review sits in Canterbury's CSP area
+
+
+def test_reviews_by_police_force_area_and_region(area_store: Path) -> None:
+    from dhr_graph.queries import run_named
+    from dhr_graph.store import GraphStore
+
+    gs = GraphStore(area_store)
+    rows = {r["name"]: r for r in run_named(gs, "reviews-by-police-force-area").values()}
+    assert {n: (int(r["reviews"]), int(r["recommendations"]), r["force"]) for n, r in rows.items()} == {
+        "Kent": (1, 8, "Kent Police"),
+        "South Wales": (1, 5, "South Wales Police"),
+        "Avon and Somerset": (1, 4, "Avon and Somerset Constabulary"),
+        "West Yorkshire": (1, 5, "West Yorkshire Police"),
+    }
+    one = run_named(gs, "reviews-by-police-force-area", area="E23000032").values()
+    assert [r["name"] for r in one] == ["Kent"]
+    regions = {r["name"]: int(r["reviews"]) for r in run_named(gs, "reviews-by-region").values()}
+    assert regions == {"South East": 1, "Wales": 1, "South West": 1, "Yorkshire and The Humber": 1}
+    assert [r["code"] for r in run_named(gs, "reviews-by-region", region="wales").values()] == ["W92000004"]
+
+
 # ---------------------------------------------------------------- partnership names
 
 
