@@ -7,12 +7,16 @@ through the same steps and records how it was resolved and how sure we are:
    normalised (case, punctuation, "&"/"and", a leading "the", where "NHS" sits) and looked
    up among registered names (`exact` prefLabel, `alias` altLabel, `acronym`), then among
    the names a body has only in its own area (skos:hiddenLabel, matched against the review's
-   partnership), then among group names and generic names (scoped to the partnership);
+   partnership), then among group names and generic names: a generic name with an area role
+   ("the Police", "Adult Social Care", "the CCG") becomes that body of the partnership's area,
+   found through its ONS geography (geography.py) and the review's date (`area`, `function`,
+   `date`); otherwise, or where the area has no one such body, it is scoped to the partnership;
 2. typed name patterns (`pattern`), including the rule that links a CCG to its ICB;
 3. fuzzy candidates (`fuzzy`), accepted only when close and word-for-word similar;
 4. the name itself (`verbatim`), as a body scoped to the review's partnership.
 
-All names, patterns and areas are data (ontology/agencies.ttl, ontology/agency-patterns.ttl
+All names, patterns and areas are data (ontology/agencies.ttl, the generated
+ontology/agencies-official.ttl and areas.ttl, ontology/area-names.ttl, ontology/agency-patterns.ttl
 and user `--registry` files); this module only knows the steps.
 """
 
@@ -283,7 +287,7 @@ class Registry:
     # ------------------------------------------------------------------ lookups
 
     def codes(self, iri: str) -> list[tuple[str, str]]:
-        """The official codes of a registered body: (code, scheme) with scheme GSS, ODS or HMPPS."""
+        """The official codes of a registered body: (code, scheme), scheme GSS, ODS, HMPPS or GOVUK."""
         out = []
         for value in self.graph.objects(URIRef(iri), DCTERMS.identifier):
             if isinstance(value, Literal) and value.datatype is not None:
@@ -314,9 +318,10 @@ class Registry:
     def resolve(self, surface: str, csp: str, published: str | None, minter: Minter) -> Resolution:
         """Who an addressee string means in a review of partnership `csp`, and why.
 
-        `published` ("YYYY-MM") deliberately does not change the answer: a review published
-        after a succession that names the old body (a CCG in 2023) still means the old body,
-        and `successor` carries the link to the body that took over.
+        `published` ("YYYY-MM") settles generic names whose body changed over time ("the CCG",
+        "the Council" of an area whose councils merged). A body named outright keeps its identity
+        whatever the date: a review published after a succession that names the old body (a CCG
+        in 2023) still means the old body, and `successor` carries the link to the body that took over.
         """
         cache_key = (surface, csp, published, minter.base)
         found = self._cache.get(cache_key)
