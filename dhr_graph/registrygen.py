@@ -224,7 +224,8 @@ class RegistryBuilder:
             body_words = re.compile(r"\b(council|borough|corporation|authority)\b")
             for v in variants[r["local-authority-code"]] | {f"{r['nice-name']} Council"}:
                 if body_words.search(v.lower()) and normalise(v) != normalise(name):
-                    body.alt.add(" ".join(v.split()))
+                    # the list also holds lower-case lookup spellings: written as names here
+                    body.alt.add(title_case(" ".join(v.split())) if v == v.lower() else " ".join(v.split()))
             for succ in filter(None, r["replaced-by"].split(",")):
                 new = by_code.get(succ.strip())
                 if new is None:
@@ -297,7 +298,8 @@ class RegistryBuilder:
             body = Body(iri=self._iri(hb["ods_code"], label), label=label, sector="health-commissioner",
                         code=hb["ods_code"], scheme=ODS, kind="health-board", codes=[(hb["gss_code"], GSS)])
             body.areas.add(hb["gss_code"])
-            body.alt.add(label.replace("University Health Board", "Health Board"))
+            body.alt.update({label.replace("University Health Board", "Health Board"),
+                             label.replace("University Health Board", "UHB")})
             self._add(body)
         # sub-ICB locations (each kept the code of the CCG it was until July 2022)
         sub_area: dict[str, str] = {}
