@@ -58,8 +58,10 @@ def group() -> None:
 
 @group.command("resolve")
 @click.argument("name")
-@click.option("--csp", default=None, help="Partnership area of the review (scopes generic names such as 'Police').")
-@click.option("--published", default=None, metavar="YYYY-MM", help="Publication month of the review.")
+@click.option("--csp", default=None, help="Partnership of the review: generic names such as 'the Police' resolve to "
+              "that area's body (see `agencies area`).")
+@click.option("--published", default=None, metavar="YYYY-MM",
+              help="Publication month of the review (settles 'the CCG' and councils merged since).")
 @click.option("--base", default=DEFAULT_INSTANCE_BASE, show_default=True, help="Base IRI of instance data.")
 @_REGISTRY
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
