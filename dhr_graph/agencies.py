@@ -577,8 +577,9 @@ class Registry:
             for e in self._entries.values():
                 if e.kind != "organisation" or e.sector != _COMMISSIONER or not _IS_CCG.search(e.label):
                     continue
-                node, seen = e, set()
-                while node.successor and node.iri not in seen and node.successor in self._entries:
+                node, seen = e, set()  # through the CCG mergers to the first body that is not a CCG: the ICB
+                while _IS_CCG.search(node.label) and node.successor and node.iri not in seen \
+                        and node.successor in self._entries:
                     seen.add(node.iri)
                     node = self._entries[node.successor]
                 if node is not e and not _IS_CCG.search(node.label):

@@ -280,6 +280,9 @@ class RegistryBuilder:
 
     def nhs(self) -> None:
         nhs = self.ref / "nhs"
+        succ: dict[str, list[tuple[str, str]]] = defaultdict(list)  # ODS successions: code -> (successor, date)
+        for row in _raw(nhs / "succ_2026.csv"):
+            succ[row[0]].append((row[1], _date(row[3]) or ""))
         icb_gss: dict[str, str] = {}
         for r in _rows(nhs / "icb24.csv"):
             ods, gss, name = r["ICB24CDH"], r["ICB24CD"], r["ICB24NM"]
@@ -290,8 +293,18 @@ class RegistryBuilder:
                         codes=[(gss, GSS)])
             body.alt.update({f"{short} ICB", f"NHS {short} ICB", f"{short} Integrated Care Board"})
             body.areas.add(gss)
+            body.successors.extend(succ.get(ods, []))  # the April 2026 ICB mergers
             self._area(gss, name, "ICB")
             self._add(body)
+        # ICBs formed by the 2026 mergers: the lists give their ODS code and start, not their name
+        for ods in sorted({s for code in icb_gss for s, _ in succ.get(code, [])} - set(icb_gss)):
+            start = min(d for code in icb_gss for s, d in succ.get(code, []) if s == ods)
+            merged = Body(iri=self._iri(ods, f"icb {ods}"), label=f"Integrated care board {ods}",
+                          sector="health-commissioner", code=ods, scheme=ODS, kind="icb", start=start)
+            # the areas it took over (in whole or in part), as its predecessors' names
+            merged.localities = {self.bodies[c].label.removeprefix("NHS ").removesuffix(" Integrated Care Board")
+                                 for c in icb_gss if any(s == ods for s, _ in succ.get(c, []))}
+            self._add(merged)
         # Welsh local health boards
         for hb in json.loads((nhs / "welsh_health_boards.json").read_text(encoding="utf-8"))["LOCAL_HEALTH_BOARDS"]:
             label = title_case(hb["health_board"])
@@ -308,9 +321,6 @@ class RegistryBuilder:
                 ods = r["region"].rsplit(" - ", 1)[-1].strip()
                 sub_area[ods] = r["region_code"]
                 self._area(r["region_code"], r["region"], "SubICB").links["icb"].add(r["icb_code"])
-        succ: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for row in _raw(nhs / "succ_2026.csv"):
-            succ[row[0]].append((row[1], _date(row[3]) or ""))
         for row in _raw(nhs / "eccg_2025.csv"):
             code, name, icb, start, end = row[0], row[1], row[3], _date(row[10]), _date(row[11])
             is_sub = code in sub_area

@@ -134,6 +134,14 @@ def test_derived_acronyms_never_clash(registry: Registry) -> None:
     assert {a: o for a, o in owners.items() if len(o) > 1} == {}
 
 
+def test_the_2026_icb_mergers(registry: Registry) -> None:
+    frimley = registry.graph
+    successors = {str(o) for o in frimley.objects(URIRef(AG + "frimley-icb"), DHR.succeededBy)}
+    assert AG + "hampshire-and-isle-of-wight-icb" in successors and len(successors) == 3  # split three ways
+    merged = registry.entry(AG + "icb-d7t5g")
+    assert merged is not None and merged.start == "2026-04-01" and ("D7T5G", "ODS") in registry.codes(merged.iri)
+
+
 def test_a_renamed_trust_keeps_its_curated_iri(registry: Registry, minter: Minter) -> None:
     res = registry.resolve("Hampshire and Isle of Wight Healthcare NHS Foundation Trust", "Southampton", None, minter)
     assert res.iri == AG + "southern-health-nhs-foundation-trust"  # ODS RW1, renamed in the 2025 list
@@ -216,11 +224,12 @@ def _predecessors(registry: Registry, iri: str) -> list[str]:
 
 
 def _final_successor(registry: Registry, iri: str | None) -> str | None:
+    """Through a CCG's mergers to the ICB that took over in July 2022 (not on to the 2026 mergers)."""
     seen = set()
     while iri and iri not in seen:
         seen.add(iri)
         entry = registry.entry(iri)
-        if entry is None or entry.successor is None:
+        if entry is None or entry.successor is None or entry.label.endswith("Integrated Care Board"):
             return iri
         iri = entry.successor
     return iri
