@@ -439,6 +439,10 @@ class Registry:
             body, why = one(area.police_force_areas, lambda e: e.sector == _POLICE, "police force area")
             return body, "area", why or f"the force of police force area {self._area_labels(area.police_force_areas)}"
         if role == "icb":
+            if area.health_boards and not area.icbs:  # Wales has no ICBs: its health boards plan services
+                body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
+                return body, "area", why or (f"Wales has no ICBs: the health board of "
+                                             f"{self._area_labels(area.health_boards)}")
             body, why = one(area.icbs, lambda e: e.sector == _COMMISSIONER, "integrated care board area")
             return body, "area", why or f"the ICB of {self._area_labels(area.icbs)}"
         if role == "health-board":

@@ -371,6 +371,8 @@ class RegistryBuilder:
         for code, place in self.areas.items():
             if place.kind in ("LAD", "UTLA"):
                 by_label[_council_key(place.label)].add(code)
+        by_district: dict[str, set[str]] = defaultdict(set)  # a district named itself ...
+        by_county: dict[str, set[str]] = defaultdict(set)  # ... wins over its county ("Hart" over "Hampshire")
         for ods, gss in sorted(icb_gss.items()):
             pinned = self.pins.get(ods)
             for loc in (self.curated.objects(URIRef(pinned), DHR.locality) if pinned else ()):
@@ -378,7 +380,9 @@ class RegistryBuilder:
                 if not codes:
                     self.problems.append(f"ICB {ods}: curated locality {str(loc)!r} is not a district or county")
                 for target in self._districts_of(codes or set()):
-                    self.areas[target].links["icb"].add(gss)
+                    (by_district if target in (codes or ()) else by_county)[target].add(gss)
+        for target in sorted(by_district.keys() | by_county.keys()):
+            self.areas[target].links["icb"].update(by_district.get(target) or by_county[target])
         links = json.loads((nhs / "icb_subicb_la_trust.json").read_text(encoding="utf-8"))
         for r in links["INTEGRATED_CARE_BOARDS_LOCAL_AUTHORITIES"]:
             council = self._council(r["Local Authority"])
