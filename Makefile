@@ -6,7 +6,7 @@ CLI    := $(VENV)/bin/dhr-graph
 STORE  ?= dhr-store
 OUT    ?= out
 
-.PHONY: demo test lint install install-dev docs bench clean vendor
+.PHONY: demo test lint install install-dev docs bench clean vendor registry registry-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ lint: install-dev
 ## test: install the dev extras, lint, and run the whole test suite
 test: lint
 	$(PY) -m pytest -q
+
+## registry: regenerate ontology/agencies-official.ttl and ontology/areas.ttl from the official lists in
+## reference/ (after refreshing them); review the diff, then commit. registry-check: fail if they are stale.
+registry: $(PY)
+	$(PY) -m dhr_graph.registrygen
+
+registry-check: $(PY)
+	$(PY) -m dhr_graph.registrygen --check
 
 ## docs: HTML documentation into docs/ (not committed): the ontology with pyLODE (a dev dependency),
 ## the concept schemes and the agency registry with dhr_graph.schemedoc; open docs/index.html

@@ -7,12 +7,16 @@ through the same steps and records how it was resolved and how sure we are:
    normalised (case, punctuation, "&"/"and", a leading "the", where "NHS" sits) and looked
    up among registered names (`exact` prefLabel, `alias` altLabel, `acronym`), then among
    the names a body has only in its own area (skos:hiddenLabel, matched against the review's
-   partnership), then among group names and generic names (scoped to the partnership);
+   partnership), then among group names and generic names: a generic name with an area role
+   ("the Police", "Adult Social Care", "the CCG") becomes that body of the partnership's area,
+   found through its ONS geography (geography.py) and the review's date (`area`, `function`,
+   `date`); otherwise, or where the area has no one such body, it is scoped to the partnership;
 2. typed name patterns (`pattern`), including the rule that links a CCG to its ICB;
 3. fuzzy candidates (`fuzzy`), accepted only when close and word-for-word similar;
 4. the name itself (`verbatim`), as a body scoped to the review's partnership.
 
-All names, patterns and areas are data (ontology/agencies.ttl, ontology/agency-patterns.ttl
+All names, patterns and areas are data (ontology/agencies.ttl, the generated
+ontology/agencies-official.ttl and areas.ttl, ontology/area-names.ttl, ontology/agency-patterns.ttl
 and user `--registry` files); this module only knows the steps.
 """
 
@@ -22,27 +26,39 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import ORG, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS
 
 from . import resources
 from .errors import InputError
 from .iris import DHR, SCHEME, Minter, slug
 from .records import Resolution
 
+if TYPE_CHECKING:
+    from .geography import PartnershipArea
+
 #: Bundled registry files, in load order (the ontology itself is loaded by the pipeline).
-BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agency-patterns.ttl")
+BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agencies-official.ttl", "areas.ttl", "area-names.ttl",
+                 "agency-patterns.ttl")
 
 UNSPECIFIED = str(SCHEME["sector/unspecified"])
+_POLICE = str(SCHEME["sector/police"])
+_COMMISSIONER = str(SCHEME["sector/health-commissioner"])
+_PARTNERSHIP = str(SCHEME["sector/partnership"])
+_CSP_PATTERN = "https://w3id.org/dhr-graph/registry/pattern/community-safety-partnership"  # agency-patterns.ttl
+_CCG_END, _CCG_LAST_DAY = "2022-07-01", "2022-06-30"  # clinical commissioning groups were abolished
+_IS_CCG = re.compile(r"\b(?:CCG|Clinical Commissioning Group|ICB - )", re.IGNORECASE)
 
 # Confidence of each way of resolving (multiplied by the variant penalty below).
-_CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "generic": 0.9, "ccg": 0.85,
+_CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "area": 0.9, "function": 0.9, "date": 0.85,
+               "generic": 0.9, "ccg": 0.85,
                "pattern": 0.6, "verbatim": 0.3}
 _NHS_MOVED = 0.95  # matched only once "NHS" was taken out of both names
 _OUTER, _INNER = 0.95, 0.9  # matched on the part outside / inside parentheses
@@ -104,6 +120,13 @@ class Entry:
     localities: tuple[str, ...] = ()  # as written in the registry
     successor: str | None = None
     succession_date: str | None = None
+    areas: tuple[str, ...] = ()  # GSS codes of the areas it serves (generated registry)
+    start: str | None = None
+    end: str | None = None
+    council: bool = False  # has an official council type
+    county: bool = False  # an upper-tier council of a two-tier area
+    area_role: str | None = None  # generic names: which body of the area they mean
+    minted: bool = False  # a body the registry does not describe (the RDF builder describes it)
 
 
 @dataclass(frozen=True)
@@ -140,8 +163,15 @@ class Registry:
         self._local: dict[tuple[str, str], list[_Hit]] = defaultdict(list)  # (area, key) -> hidden labels
         self._names: dict[str, _Hit] = {}  # key -> group / generic names
         self._patterns: list[Pattern] = []
-        self._cache: dict[tuple[str, str, str], Resolution] = {}
+        self._cache: dict[tuple[str, str, str | None, str], Resolution] = {}
+        self._serving: dict[str, list[Entry]] = defaultdict(list)  # area code -> bodies serving it
+        self._predecessors: dict[str, list[Entry]] = defaultdict(list)
+        self._ccg_index: dict[str, list[Entry]] | None = None
+        self._ccg_by_icb: dict[str, list[Entry]] | None = None
         self._build()
+        from .geography import Geography  # geography reads the same graph (and uses `normalise`)
+
+        self.geography = Geography(graph)
         self._fuzzy_keys, self._token_index = self._fuzzy_index()
         self._fuzzy_cache: dict[str, list[tuple[Entry, float]]] = {}
         self._local_fuzzy: dict[str, tuple[dict[str, Entry], dict[str, list[str]]]] = {}
@@ -192,7 +222,15 @@ class Registry:
                 localities=tuple(sorted(str(o) for o in g.objects(node, DHR.locality))),
                 successor=_first(g.objects(node, DHR.succeededBy)),
                 succession_date=_first(g.objects(node, DHR.successionDate)),
+                areas=tuple(sorted(str(o).rsplit("/", 1)[-1] for o in g.objects(node, DHR.servesArea))),
+                start=_first(g.objects(node, DHR.startDate)), end=_first(g.objects(node, DHR.endDate)),
+                council=(node, DHR.organisationType, None) in g,
+                county=str(g.value(node, DHR.organisationType) or "") == "County",
             )
+            for area in entry.areas:
+                self._serving[area].append(entry)
+            if entry.successor:
+                self._predecessors[entry.successor].append(entry)
             self._entries[entry.iri] = entry
             for prop, method in ((SKOS.prefLabel, "exact"), (SKOS.altLabel, "alias"), (DHR.acronym, "acronym")):
                 for form in g.objects(node, prop):
@@ -207,7 +245,8 @@ class Registry:
                 entry = Entry(iri=str(node), label=self._label(node), kind=kind,
                               sector=_first(g.objects(node, DHR.sector)), scope="local",
                               successor=_first(g.objects(node, DHR.succeededBy)),
-                              succession_date=_first(g.objects(node, DHR.successionDate)))
+                              succession_date=_first(g.objects(node, DHR.successionDate)),
+                              area_role=_first(g.objects(node, DHR.areaRole)))
                 self._entries[entry.iri] = entry
                 for prop, method in ((SKOS.prefLabel, "exact"), (SKOS.altLabel, "alias"), (SKOS.hiddenLabel, "alias")):
                     for form in g.objects(node, prop):
@@ -247,6 +286,14 @@ class Registry:
 
     # ------------------------------------------------------------------ lookups
 
+    def codes(self, iri: str) -> list[tuple[str, str]]:
+        """The official codes of a registered body: (code, scheme), scheme GSS, ODS, HMPPS or GOVUK."""
+        out = []
+        for value in self.graph.objects(URIRef(iri), DCTERMS.identifier):
+            if isinstance(value, Literal) and value.datatype is not None:
+                out.append((str(value), str(value.datatype).rsplit("/", 1)[-1].removesuffix("Code")))
+        return sorted(out)
+
     def entry(self, iri: str) -> Entry | None:
         """The registered body, group name or generic name with this IRI."""
         return self._entries.get(iri)
@@ -271,18 +318,19 @@ class Registry:
     def resolve(self, surface: str, csp: str, published: str | None, minter: Minter) -> Resolution:
         """Who an addressee string means in a review of partnership `csp`, and why.
 
-        `published` ("YYYY-MM") deliberately does not change the answer: a review published
-        after a succession that names the old body (a CCG in 2023) still means the old body,
-        and `successor` carries the link to the body that took over.
+        `published` ("YYYY-MM") settles generic names whose body changed over time ("the CCG",
+        "the Council" of an area whose councils merged). A body named outright keeps its identity
+        whatever the date: a review published after a succession that names the old body (a CCG
+        in 2023) still means the old body, and `successor` carries the link to the body that took over.
         """
-        cache_key = (surface, csp, minter.base)
+        cache_key = (surface, csp, published, minter.base)
         found = self._cache.get(cache_key)
         if found is None:
-            found = self._resolve(surface, csp, minter)
+            found = self._resolve(surface, csp, published, minter)
             self._cache[cache_key] = found
         return found
 
-    def _resolve(self, surface: str, csp: str, minter: Minter) -> Resolution:
+    def _resolve(self, surface: str, csp: str, published: str | None, minter: Minter) -> Resolution:
         name = clean(surface)
         area = normalise(csp)
         variants = [(name, 1.0)]
@@ -299,9 +347,13 @@ class Registry:
                 hit, factor = looked
                 if factor < 1.0 and hit.method == "exact":  # the name differs from the label in "NHS"
                     hit = _Hit(hit.entry, "alias", hit.form)
-                return self._from_hit(surface, hit, penalty * factor, csp, minter)
+                return self._from_hit(surface, hit, penalty * factor, csp, minter, published)
         key = normalise(variants[1][0] if parts else name) or normalise(name)
         typed = self._typed(surface, key, csp, minter)
+        if typed is not None and typed.generic == _CSP_PATTERN:
+            own = self._own_partnership(surface, name, csp, minter)
+            if own is not None:
+                return own
         best = self.candidates(name, csp, limit=1)
         if best and best[0][1] >= FUZZY_ACCEPT:
             entry, score = best[0]
@@ -315,12 +367,25 @@ class Registry:
                           kind="organisation", scope="local", sector=UNSPECIFIED, method="verbatim",
                           confidence=_CONFIDENCE["verbatim"], locality=csp, registered=False)
 
-    def _from_hit(self, surface: str, hit: _Hit, factor: float, csp: str, minter: Minter) -> Resolution:
+    def _from_hit(self, surface: str, hit: _Hit, factor: float, csp: str, minter: Minter,
+                  published: str | None = None) -> Resolution:
         e = hit.entry
+        reason = None
+        if e.kind == "generic" and e.area_role:
+            body, method, reason = self.area_body(e.area_role, csp, published)
+            if body is not None:
+                res = self._from_hit(surface, _Hit(body, "exact", body.label), factor, csp, minter)
+                return replace(res, method=method, confidence=round(_CONFIDENCE[method] * factor, 2),
+                               reason=reason, generic=e.iri)
+            if e.area_role == "partnership" and self.geography.match(csp) is not None:
+                return Resolution(surface=surface, iri=minter.partnership(csp), label=csp, kind="organisation",
+                                  scope="local", sector=e.sector, method="area",
+                                  confidence=round(_CONFIDENCE["area"] * factor, 2), locality=csp,
+                                  registered=False, generic=e.iri, reason="the review's own partnership")
         if e.kind == "organisation":
             return Resolution(surface=surface, iri=e.iri, label=e.label, kind="organisation", scope=e.scope,
                               sector=e.sector, method=hit.method, confidence=round(_CONFIDENCE[hit.method] * factor, 2),
-                              locality=e.localities[0] if e.localities else None, registered=True,
+                              locality=e.localities[0] if e.localities else None, registered=not e.minted,
                               successor=e.successor, succession_date=e.succession_date)
         successor = self._entries.get(e.successor) if e.successor else None
         if successor is None or successor.kind == "organisation":
@@ -333,8 +398,215 @@ class Registry:
             method=hit.method if e.kind == "group" else "generic",
             confidence=round((_CONFIDENCE[hit.method] if e.kind == "group" else _CONFIDENCE["generic"]) * factor, 2),
             locality=csp, registered=False, generic=e.iri,
-            successor=next_iri, succession_date=e.succession_date if next_iri else None,
+            successor=next_iri, succession_date=e.succession_date if next_iri else None, reason=reason,
         )
+
+    def _own_partnership(self, surface: str, name: str, csp: str, minter: Minter) -> Resolution | None:
+        """The review's own partnership node, when a partnership named as an addressee is the review's
+        ("Canterbury Community Safety Partnership" in a Canterbury review)."""
+        named, own = self.geography.match(name), self.geography.match(csp)
+        if named is None or own is None or named.csps != own.csps:
+            return None
+        return Resolution(surface=surface, iri=minter.partnership(csp), label=csp, kind="organisation",
+                          scope="local", sector=_PARTNERSHIP, method="area", confidence=_CONFIDENCE["area"],
+                          locality=csp, registered=False, generic=_CSP_PATTERN, reason="the review's own partnership")
+
+    # ------------------------------------------------------------------ the bodies of an area
+
+    def area_body(self, role: str, csp: str, published: str | None = None) -> tuple[Entry | None, str, str]:
+        """The body that a generic name with `role` means in partnership `csp`: (body or None, method, why).
+
+        Roles: police, council (the partnership's own council: unitary, or district in two-tier
+        areas), upper-tier-council (social care, children's services, public health: the
+        county in two-tier areas), district-council (housing), ccg (by date), icb, health-board.
+        """
+        area = self.geography.match(csp)
+        if area is None:
+            return None, "generic", f"partnership {csp!r} matches no ONS community safety partnership"
+        date = f"{published}-01" if published and len(published) == 7 else (published or "9999-12-31")
+
+        def one(codes: Iterable[str], test: Callable[[Entry], bool], what: str) -> tuple[Entry | None, str]:
+            found = {e.iri: e for c in sorted(codes) for e in self._serving.get(c, ()) if test(e)}
+            if len(found) == 1:
+                return next(iter(found.values())), ""
+            names = ", ".join(sorted(e.label for e in found.values())) or "none"
+            return None, f"{what}: {len(found)} bodies ({names})"
+
+        def current(e: Entry) -> bool:
+            return e.end is None or e.end > date
+
+        if role == "police":
+            body, why = one(area.police_force_areas, lambda e: e.sector == _POLICE, "police force area")
+            return body, "area", why or f"the force of police force area {self._area_labels(area.police_force_areas)}"
+        if role == "icb":
+            if area.health_boards and not area.icbs:  # Wales has no ICBs: its health boards plan services
+                body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
+                return body, "area", why or (f"Wales has no ICBs: the health board of "
+                                             f"{self._area_labels(area.health_boards)}")
+            body, why = one(area.icbs, lambda e: e.sector == _COMMISSIONER, "integrated care board area")
+            return body, "area", why or f"the ICB of {self._area_labels(area.icbs)}"
+        if role == "health-board":
+            body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
+            return body, "area", why or f"the health board of {self._area_labels(area.health_boards)}"
+        if role in ("council", "district-council"):
+            body, why = one(area.districts, lambda e: e.council and current(e), "councils of the partnership's districts")
+            tier = "the district council (two-tier area)" if area.upper_tiers else "the unitary council"
+            if body is not None and body.start and date < body.start:
+                return self._council_before(body, date, area, county=False)
+            return body, "area", why or f"{tier} of {self._area_labels(area.districts)}"
+        if role == "upper-tier-council":
+            codes = set(area.upper_tiers) | {d for d in area.districts if not self.geography.links[(d, "upperTier")]}
+            body, why = one(codes, lambda e: e.council and current(e), "upper-tier councils")
+            if body is not None and body.start and date < body.start:
+                return self._council_before(body, date, area, county=True)
+            if area.upper_tiers:
+                return body, "function", why or (f"social care, children's services and public health are county "
+                                                  f"functions in two-tier areas: {self._area_labels(codes)}")
+            return body, "area", why or f"the unitary council of {self._area_labels(codes)}"
+        if role == "ccg":
+            return self._area_ccg(area, min(date, _CCG_LAST_DAY))
+        return None, "generic", f"unknown area role {role!r}"
+
+    def _council_before(self, body: Entry, date: str, area: PartnershipArea,
+                        county: bool) -> tuple[Entry | None, str, str]:
+        """The council that held the area's functions on `date`, before `body` took over (merged councils)."""
+        from .geography import area_key
+
+        found: dict[str, Entry] = {}
+        todo, seen = [body], set()
+        while todo:
+            node = todo.pop()
+            for old in self._predecessors.get(node.iri, ()):
+                if old.iri in seen:
+                    continue
+                seen.add(old.iri)
+                if (not old.start or old.start <= date) and (not old.end or date < old.end):
+                    found[old.iri] = old
+                else:
+                    todo.append(old)
+        keys = {area_key(area.name), *(area_key(x) for x in area.labels)}
+
+        def named(entries: list[Entry]) -> list[Entry]:
+            return [e for e in entries if any(area_key(loc) in keys for loc in (*e.localities, e.label))]
+
+        tier = [e for e in found.values() if e.county == county] or list(found.values())
+        if len(tier) > 1:  # the one named like the partnership ("the Council" of a county-wide one: the county)
+            tier = named(tier) or named(list(found.values())) or tier
+        if len(tier) == 1:
+            return tier[0], "date", f"{tier[0].label} held this on {date[:7]}; {body.label} took over from {body.start}"
+        names = ", ".join(sorted(e.label for e in tier)) or "none"
+        return None, "generic", f"{body.label} began on {body.start}; before that: {names}"
+
+    def _area_ccg(self, area: PartnershipArea, date: str) -> tuple[Entry | None, str, str]:
+        """The CCG that covered the partnership's area on `date` (CCGs ended on 1 July 2022).
+
+        CCGs were named after their areas, so the ones whose name takes in the partnership's CSP,
+        district or county name are candidates (districts before counties); each is followed
+        through its mergers to the one that existed on that date. Failing that, a CCG named in the
+        area's ICB's dhr:commissioningArea gives the CCG the `ccg` name pattern mints.
+        """
+        from .geography import area_key
+
+        geo = self.geography
+        if area.ccg_names:  # curated: the names of the CCGs that covered the area (area-names.ttl)
+            specific = {area_key(x) for x in area.ccg_names}
+        else:
+            specific = {area_key(x) for x in (area.name, *area.labels,
+                                              *(geo.labels.get(d, "") for d in area.districts))}
+        broad = {area_key(geo.labels.get(c, "")) for c in area.upper_tiers}
+        ranked: dict[int, dict[str, Entry]] = defaultdict(dict)
+        for key, rank in [*((k, 2) for k in specific), *((k, 1) for k in broad)]:
+            for entry in self._ccgs().get(key, ()):
+                at = self._at_date(entry, date)
+                if at is not None:
+                    ranked[rank][at.iri] = at
+        for rank in (2, 1):
+            if len(ranked[rank]) == 1:
+                body = next(iter(ranked[rank].values()))
+                return body, "date", f"the CCG whose area takes in {area.name!r} on {date[:7]}"
+            if len(ranked[rank]) > 1:
+                names = ", ".join(sorted(e.label for e in ranked[rank].values()))
+                return None, "generic", f"several CCGs covered the area on {date[:7]}: {names}"
+        icbs = {e.iri: e for c in area.icbs for e in self._serving.get(c, ()) if e.sector == _COMMISSIONER}
+        if area.ccg_names and pattern_areas(self._patterns):  # a curated CCG name an ICB took over
+            exact = {succ: written for written, succ in pattern_areas(self._patterns) if area_key(written) in specific}
+            if len(exact) == 1 and not icbs.keys() & exact.keys():
+                icbs = {iri: self._entries[iri] for iri in exact if iri in self._entries}
+        if len(icbs) == 1:  # an ICB that took over from one CCG only: that CCG covered all its area
+            icb = next(iter(icbs.values()))
+            on_date = {a.iri: a for e in self._ccgs_of_icb().get(icb.iri, ()) if (a := self._at_date(e, date))}
+            if len(on_date) == 1:
+                body = next(iter(on_date.values()))
+                return body, "date", f"the only CCG of the area of {icb.label} on {date[:7]}"
+        if area.health_boards and not area.icbs:
+            board, _, _ = self.area_body("health-board", area.name)
+            if board is not None:
+                return board, "area", "Wales has no CCGs: its local health boards plan and commission services"
+        pattern = next((p for p in self._patterns if p.iri_template and p.areas is not None), None)
+        if len(icbs) == 1 and pattern is not None and pattern.iri_template:
+            icb = next(iter(icbs.values()))
+            named: list[str] = []
+            took_over = sorted({written for written, succ in (pattern.areas or {}).values() if succ == icb.iri})
+            for keys in (specific, broad):  # named after the area itself, else taking it in, else its county
+                named = [w for w in took_over if area_key(w) in keys] or \
+                    [w for w in took_over if set(_area_parts(w)) & keys]
+                if named:
+                    break
+            if len(named) > 1:
+                return None, "generic", f"several CCGs covered the area: {', '.join(named)}"
+            if len(named) == 1:
+                iri = pattern.iri_template.format(area=slug(named[0]))
+                body = self._entries.get(iri) or Entry(
+                    iri=iri, label=(pattern.label_template or "{area}").format(area=named[0]), kind="organisation",
+                    sector=pattern.sector, scope="local", localities=(named[0],), successor=icb.iri,
+                    succession_date=pattern.succession_date, minted=True)
+                return body, "date", f"the CCG named {named[0]!r} among those {icb.label} took over"
+        return None, "generic", f"no CCG name takes in {area.name!r}"
+
+    def _ccgs(self) -> dict[str, list[Entry]]:
+        """Registered CCGs by each area named in their name ("Canterbury and Coastal" -> both)."""
+        if self._ccg_index is None:
+            self._ccg_index = defaultdict(list)
+            for e in self._entries.values():
+                if e.kind == "organisation" and e.sector == _COMMISSIONER and _IS_CCG.search(e.label):
+                    for loc in e.localities:
+                        for part in set(_area_parts(loc)):
+                            self._ccg_index[part].append(e)
+        return self._ccg_index
+
+    def _ccgs_of_icb(self) -> dict[str, list[Entry]]:
+        """Registered CCGs (and sub-ICB locations that were CCGs) by the ICB their mergers end in."""
+        if self._ccg_by_icb is None:
+            self._ccg_by_icb = defaultdict(list)
+            for e in self._entries.values():
+                if e.kind != "organisation" or e.sector != _COMMISSIONER or not _IS_CCG.search(e.label):
+                    continue
+                node, seen = e, set()  # through the CCG mergers to the first body that is not a CCG: the ICB
+                while _IS_CCG.search(node.label) and node.successor and node.iri not in seen \
+                        and node.successor in self._entries:
+                    seen.add(node.iri)
+                    node = self._entries[node.successor]
+                if node is not e and not _IS_CCG.search(node.label):
+                    self._ccg_by_icb[node.iri].append(e)
+        return self._ccg_by_icb
+
+    def _at_date(self, entry: Entry, date: str) -> Entry | None:
+        """`entry`, or the CCG it merged into, that existed on `date` (None if it had not started)."""
+        seen = set()
+        while entry.iri not in seen:
+            seen.add(entry.iri)
+            if entry.start and date < entry.start:
+                return None
+            if not entry.end or date <= entry.end or not entry.successor:
+                return entry
+            nxt = self._entries.get(entry.successor)
+            if nxt is None or nxt.sector != _COMMISSIONER or not _IS_CCG.search(nxt.label):
+                return entry
+            entry = nxt
+        return entry
+
+    def _area_labels(self, codes: Iterable[str]) -> str:
+        return ", ".join(sorted(self.geography.labels.get(c, c) for c in codes))
 
     def _typed(self, surface: str, key: str, csp: str, minter: Minter) -> Resolution | None:
         """The first name pattern that matches, as a body of its sector."""
@@ -433,12 +705,29 @@ class Registry:
                 if not _written_as_name(span, looked[0].form, text, words[i].start()):
                     continue
                 res = self.resolve(span, csp, published, minter)
-                if res.method in ("exact", "alias", "acronym", "generic") and res.kind != "group":
+                if res.method in ("exact", "alias", "acronym", "generic", "area", "function", "date") \
+                        and res.kind != "group":
                     found.setdefault(res.iri, res)
                     step = length
                     break
             i += step
         return tuple(found.values())
+
+
+def pattern_areas(patterns: Sequence[Pattern]) -> list[tuple[str, str]]:
+    """(area as written, successor IRI) of the name pattern that looks successors up (the CCG rule)."""
+    for p in patterns:
+        if p.iri_template and p.areas is not None:
+            return sorted(p.areas.values())
+    return []
+
+
+def _area_parts(name: str) -> list[str]:
+    """The places a CCG-style area name takes in: "Canterbury and Coastal" -> the whole and each part."""
+    from .geography import area_key
+
+    parts = [area_key(p) for p in re.split(r",|\band\b|&", name)]
+    return [k for k in (area_key(name), *parts) if k]
 
 
 def _first(values: Iterable[object]) -> str | None:
@@ -451,15 +740,23 @@ def _closest(key: str, keys: dict[str, Entry], index: dict[str, list[str]]) -> l
     tokens = set(key.split()) - _STOPWORDS
     if not tokens:
         return []
-    shared: dict[str, int] = defaultdict(int)
-    for token in tokens:
-        for cand in index.get(token, ()):
-            shared[cand] += 1
     need = max(1, len(tokens) - 1)
+    shared: dict[str, int] = defaultdict(int)
+    if len(tokens) >= 3:
+        # a candidate sharing all but one word has one of any two of them: seed from the two rarest
+        rare = sorted(tokens, key=lambda tok: len(index.get(tok, ())))[:2]
+        for cand in {c for tok in rare for c in index.get(tok, ())}:
+            shared[cand] = len(tokens & _significant(cand))
+    else:
+        for token in tokens:
+            for cand in index.get(token, ()):
+                shared[cand] += 1
     out = []
     for cand, n in shared.items():
         if n < need or abs(len(cand) - len(key)) > 0.3 * max(len(cand), len(key)):
             continue
+        # with thousands of registered names sharing "council" or "trust", most candidates differ
+        # in a word with no near twin: the word check (cached per word pair) rules them out first
         if not _words_agree(key, cand):
             continue
         matcher = SequenceMatcher(None, key, cand, autojunk=False)
@@ -473,8 +770,7 @@ def _closest(key: str, keys: dict[str, Entry], index: dict[str, list[str]]) -> l
 
 def _words_agree(a: str, b: str) -> bool:
     """Each significant word of either name has a near twin (a typo, not another word) in the other."""
-    wa = set(a.split()) - _STOPWORDS
-    wb = set(b.split()) - _STOPWORDS
+    wa, wb = _significant(a), _significant(b)
     if not wa or not wb:
         return False
     only_a, only_b = wa - wb, wb - wa
@@ -483,7 +779,26 @@ def _words_agree(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
+def _significant(key: str) -> frozenset[str]:
+    return frozenset(key.split()) - _STOPWORDS
+
+
+@lru_cache(maxsize=65536)
 def _close(x: str, y: str) -> bool:
+    if 2 * min(len(x), len(y)) < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False  # the ratio cannot reach _TOKEN_CLOSE with lengths this far apart
+    # the characters the two words share (what SequenceMatcher.quick_ratio counts, without its set-up)
+    counts: dict[str, int] = {}
+    for c in y:
+        counts[c] = counts.get(c, 0) + 1
+    common = 0
+    for c in x:
+        n = counts.get(c, 0)
+        if n:
+            counts[c] = n - 1
+            common += 1
+    if 2 * common < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False
     return SequenceMatcher(None, x, y).ratio() >= _TOKEN_CLOSE
 
 

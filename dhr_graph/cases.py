@@ -245,7 +245,7 @@ def case_nquads(case: Case, flags: Flags, minter: Minter, dataset: Dataset, sour
     add(partnership, str(RDF.type), iri(str(DHR.CommunitySafetyPartnership)))
     add(partnership, _SKOS_LABEL, lit(case.csp))
     if case.region:
-        add(c, str(DHR.region), lit(case.region))
+        add(c, str(DHR.recordedRegion), lit(case.region))
     if case.year is not None:
         add(c, str(DHR.yearOfDeath), lit(str(case.year), _INTEGER))
         if case.month is not None:

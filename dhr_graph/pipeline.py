@@ -121,7 +121,9 @@ class Toolkit:
             )
             for rec in review.recommendations
         )
-        return EnrichedReview(review=review, recommendations=recs)
+        area = reg.geography.match(review.csp)  # the partnership's ONS CSP area(s), if its name is known
+        return EnrichedReview(review=review, recommendations=recs,
+                              extra={"csp_areas": area.iris} if area is not None else {})
 
     def reference_files(self) -> list[Path]:
         """Every Turtle file of shared reference data, each loaded into its own graph."""

@@ -73,7 +73,7 @@ _T = {name: iri(str(term)) for name, term in {
     "resolutionMethod": DHR.resolutionMethod, "confidence": DHR.confidence, "AddresseeGroup": DHR.AddresseeGroup,
     "Agency": DHR.Agency, "Organization": ORG.Organization, "scope": DHR.scope,
     "classification": ORG.classification, "locality": DHR.locality, "succeededBy": DHR.succeededBy,
-    "successionDate": DHR.successionDate,
+    "successionDate": DHR.successionDate, "area": DHR.area,
 }.items()}
 _GYM, _INT, _NNI, _PI, _DEC, _DT, _DATE = (str(XSD[n]) for n in (
     "gYearMonth", "integer", "nonNegativeInteger", "positiveInteger", "decimal", "dateTime", "date"))
@@ -101,6 +101,8 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     add(rv, t["partnership"], csp)
     add(csp, t["type"], t["CSP"])
     add(csp, t["prefLabel"], lit(review.csp))
+    for area in enriched.extra.get("csp_areas", ()):  # type: ignore[attr-defined]
+        add(csp, t["area"], iri(str(area)))  # the ONS CSP area (registry/area/E22...), see geography.py
     if review.published:
         add(rv, t["issued"], lit(review.published, _GYM))
     if review.year_of_death is not None:

@@ -84,6 +84,7 @@ class Resolution:
     successor: str | None = None  # IRI of the body that took over (dhr:succeededBy), e.g. a CCG's ICB
     succession_date: str | None = None  # "YYYY-MM-DD" the successor took over (dhr:successionDate)
     generic: str | None = None  # IRI of the generic/group name entry a scoped body was minted from
+    reason: str | None = None  # why an area's body was chosen (or why a generic name stayed scoped)
 
 
 @dataclass(frozen=True)

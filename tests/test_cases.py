@@ -71,7 +71,7 @@ def test_the_sample_review_is_joined_to_inc_0045(sample_with_cases):
     case = f"<{ID}case/dhrd/inc-0045>"
     assert ask(store, f"{case} dhr:caseType <{CT}parricide> , <{CT}familial-homicide> ; "
                       f"dhr:deathMonth \"2020-02\"^^<http://www.w3.org/2001/XMLSchema#gYearMonth> ; "
-                      f"dhr:region \"South East\" ; dhr:abuseType <{AT}coercive-control>")
+                      f"dhr:recordedRegion \"South East\" ; dhr:abuseType <{AT}coercive-control>")
     assert ask(store, f"{case} dhr:notIndicated <{CT}intimate-partner-homicide> , <{AT}stalking>")
 
 

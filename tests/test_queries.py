@@ -93,7 +93,7 @@ def test_every_named_query_runs(store, name):
 SHARED = [
     ("Southern Health NHS Foundation Trust", 6, 1),
     ("Home Office", 5, 3),
-    ("Integrated Care Board (Southampton)", 5, 1),
+    ("NHS Hampshire and Isle of Wight Integrated Care Board", 5, 1),  # "Integrated Care Board": the area's ICB
     ("Southampton City Council", 5, 1),
     ("Kent Police", 4, 3),
     ("Wrenfield Borough Council", 4, 2),
@@ -148,8 +148,8 @@ def test_co_addressed_agencies(store):
     pairs = {frozenset((r["agency1"], r["agency2"])): (r["recommendations"], r["reviews"]) for r in rows}
     assert len(pairs) == len(rows)  # each pair once, in one order
     assert pairs[frozenset(("Kent Police", "Wrenfield Borough Council"))] == (2, 2)
-    assert pairs[frozenset(("Integrated Care Board (Southampton)", "Southampton City Council"))] == (2, 1)
-    assert pairs[frozenset(("Integrated Care Board (Southampton)", "Solent NHS Trust"))] == (2, 1)
+    assert pairs[frozenset(("NHS Hampshire and Isle of Wight Integrated Care Board", "Southampton City Council"))] == (2, 1)
+    assert pairs[frozenset(("NHS Hampshire and Isle of Wight Integrated Care Board", "Solent NHS Trust"))] == (2, 1)
     assert pairs[frozenset(("Southampton Safe City Partnership", "Southampton Safeguarding Adults Board"))] == (2, 1)
     assert len(rows) == 4 and rows[0]["reviews"] == 2
     everything = values(store, "co-addressed-agencies", min=1)
