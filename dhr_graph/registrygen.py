@@ -298,9 +298,9 @@ class RegistryBuilder:
             self._add(body)
         # ICBs formed by the 2026 mergers: the lists give their ODS code and start, not their name
         for ods in sorted({s for code in icb_gss for s, _ in succ.get(code, [])} - set(icb_gss)):
-            start = min(d for code in icb_gss for s, d in succ.get(code, []) if s == ods)
+            merged_start = min(d for code in icb_gss for s, d in succ.get(code, []) if s == ods)
             merged = Body(iri=self._iri(ods, f"icb {ods}"), label=f"Integrated care board {ods}",
-                          sector="health-commissioner", code=ods, scheme=ODS, kind="icb", start=start)
+                          sector="health-commissioner", code=ods, scheme=ODS, kind="icb", start=merged_start)
             # the areas it took over (in whole or in part), as its predecessors' names
             merged.localities = {self.bodies[c].label.removeprefix("NHS ").removesuffix(" Integrated Care Board")
                                  for c in icb_gss if any(s == ods for s, _ in succ.get(c, []))}
