@@ -98,27 +98,33 @@ def explorer_document(store: GraphStore) -> dict[str, Any]:
                         "year": _year(row["published"]), "death": _year(row["death"]),
                         "area": area_index.get(area, -1)})
 
-    regions: list[dict[str, str]] = []
-    case_types: list[dict[str, str]] = []
-    region_index: dict[str, int] = {}
-    case_type_index: dict[str, int] = {}
+    facets: dict[str, list[dict[str, str]]] = {"region": [], "police force area": [], "case type": []}
+    facet_index: dict[tuple[str, str], int] = {}
+
+    def facet(kind: str, key: str, label: str) -> int:
+        if (kind, key) not in facet_index:
+            facet_index[kind, key] = len(facets[kind])
+            facets[kind].append({"iri": key, "label": label})
+        return facet_index[kind, key]
+
+    # region and police force area from the ONS geography of the review's partnership (several where
+    # a partnership spans areas); the region a case-level dataset records where the geography is silent
+    for row in query_rows(store, "explorer-areas"):
+        if row["review"] in review_index:
+            field = "regions" if row["kind"] == "region" else "forces"
+            reviews[review_index[row["review"]]].setdefault(field, []).append(facet(row["kind"], row["name"], row["name"]))
     for row in query_rows(store, "explorer-cases"):  # rows only where cases were imported and matched
-        at = review_index.get(row["review"])
-        if at is None:
+        review = reviews[review_index[row["review"]]] if row["review"] in review_index else None
+        if review is None:
             continue
-        if row["region"]:
-            if row["region"] not in region_index:
-                region_index[row["region"]] = len(regions)
-                regions.append({"label": row["region"]})
-            reviews[at]["region"] = region_index[row["region"]]
+        if row["region"] and "regions" not in review:
+            review["regions"] = [facet("region", row["region"], row["region"])]
         if row["caseType"]:
-            if row["caseType"] not in case_type_index:
-                case_type_index[row["caseType"]] = len(case_types)
-                case_types.append({"iri": row["caseType"], "label": row["caseTypeLabel"]})
-            reviews[at].setdefault("caseTypes", []).append(case_type_index[row["caseType"]])
+            review.setdefault("caseTypes", []).append(facet("case type", row["caseType"], row["caseTypeLabel"]))
     for review in reviews:
-        if "caseTypes" in review:
-            review["caseTypes"].sort()
+        for field in ("regions", "forces", "caseTypes"):
+            if field in review:
+                review[field] = sorted(set(review[field]))
 
     themes: list[dict[str, str]] = []
     theme_index: dict[str, int] = {}
@@ -157,7 +163,8 @@ def explorer_document(store: GraphStore) -> dict[str, Any]:
     links.sort(key=lambda link: (link[0], link[1], link[2], link[4], link[5]))
     log.info("explorer: %d agencies, %d reviews, %d recommendations, %d links",
              len(agencies), len(reviews), len(recs), len(links))
-    return {"sectors": sectors, "themes": themes, "areas": areas, "regions": regions, "caseTypes": case_types,
+    return {"sectors": sectors, "themes": themes, "areas": areas, "regions": facets["region"],
+            "forces": facets["police force area"], "caseTypes": facets["case type"],
             "bases": bases, "agencies": agencies, "reviews": reviews, "recs": recs, "links": links}
 
 

@@ -224,3 +224,29 @@ def test_a_hundred_review_corpus_loads_and_filters(browser, tmp_path: Path) -> N
     assert 0 < int(_network(browser, "nodes")) < agencies
     assert _errors(browser) == []
     browser.save_screenshot(str(ARTIFACTS / "explorer-100.png"))
+
+
+def test_region_force_and_case_type_filters_on_the_sample_with_its_case(browser, tmp_path: Path) -> None:
+    """The sample review lies in the South East and Hampshire's police force area (ONS geography),
+    and the DHRD case it is joined to (INC-0045) is a parricide: the page offers each as a filter."""
+    from dhr_graph.cases import bundled_incidents, import_cases
+    from dhr_graph.pipeline import build
+
+    report = build(None, tmp_path / "store")
+    assert report.committed and not report.failed
+    import_cases(bundled_incidents(), tmp_path / "store")
+    out = tmp_path / "explorer.html"
+    agencies = write_html(GraphStore(tmp_path / "store"), out)
+    _load(browser, out)
+    for select, wanted in (("region", "South East"), ("force", "Hampshire"), ("case-type", "Parricide")):
+        options = [o.text for o in Select(browser.find_element(By.ID, select)).options]
+        assert wanted in options, (select, options)
+        Select(browser.find_element(By.ID, select)).select_by_visible_text(wanted)
+        assert _network(browser, "nodes") == str(agencies)  # the one review is in each
+    browser.find_element(By.ID, "reset").click()
+    box = browser.find_element(By.ID, "search")
+    box.send_keys("southampton-2020")
+    box.send_keys(Keys.ENTER)
+    meta = " ".join(p.text for p in browser.find_elements(By.CSS_SELECTOR, "#details p.meta"))
+    assert "South East" in meta and "Hampshire police force area" in meta and "Parricide" in meta
+    assert _errors(browser) == []

@@ -38,11 +38,12 @@
   const minYear = years.length ? Math.min.apply(null, years) : 0;
   const maxYear = years.length ? Math.max.apply(null, years) : 0;
   const regions = D.regions || [];
+  const forces = D.forces || [];
   const caseTypes = D.caseTypes || [];
 
   // ---- state and filtering -----------------------------------------------------------
   const state = { sectors: new Set(D.sectors.map((_, i) => i)), theme: "", from: minYear, to: maxYear,
-                  area: "", region: "", caseType: "", selected: null, matches: new Set() };
+                  area: "", region: "", force: "", caseType: "", selected: null, matches: new Set() };
   let shownRecs = [];       // indexes of the recommendations that pass the filters
   let recCount = [];        // per agency: recommendations shown
   let edgeCount = new Map(); // "a-b" -> recommendations shown that address both
@@ -51,7 +52,8 @@
     const r = D.reviews[rv];
     if (r.year !== null && (r.year < state.from || r.year > state.to)) return false;
     if (state.area !== "" && r.area !== Number(state.area)) return false;
-    if (state.region !== "" && r.region !== Number(state.region)) return false;
+    if (state.region !== "" && !(r.regions || []).includes(Number(state.region))) return false;
+    if (state.force !== "" && !(r.forces || []).includes(Number(state.force))) return false;
     if (state.caseType !== "" && !(r.caseTypes || []).includes(Number(state.caseType))) return false;
     return true;
   }
@@ -199,6 +201,10 @@
     $("region-filter").hidden = false;
     regions.map((r, i) => [r.label, i]).sort().forEach(([label, i]) => option($("region"), i, label));
   }
+  if (forces.length) {
+    $("force-filter").hidden = false;
+    forces.map((f, i) => [f.label, i]).sort().forEach(([label, i]) => option($("force"), i, label));
+  }
   if (caseTypes.length) {
     $("case-type-filter").hidden = false;
     caseTypes.map((c, i) => [c.label, i]).sort().forEach(([label, i]) => option($("case-type"), i, label));
@@ -208,12 +214,12 @@
     applyFilters();
   });
   bind("theme", "theme"); bind("year-from", "from", true); bind("year-to", "to", true);
-  bind("area", "area"); bind("region", "region"); bind("case-type", "caseType");
+  bind("area", "area"); bind("region", "region"); bind("force", "force"); bind("case-type", "caseType");
   $("reset").addEventListener("click", () => {
     state.sectors = new Set(D.sectors.map((_, i) => i));
     document.querySelectorAll("#sectors input").forEach((b) => { b.checked = true; });
-    Object.assign(state, { theme: "", from: minYear, to: maxYear, area: "", region: "", caseType: "" });
-    $("theme").value = ""; $("area").value = ""; $("region").value = ""; $("case-type").value = "";
+    Object.assign(state, { theme: "", from: minYear, to: maxYear, area: "", region: "", force: "", caseType: "" });
+    ["theme", "area", "region", "force", "case-type"].forEach((id) => { $(id).value = ""; });
     $("year-from").value = String(minYear); $("year-to").value = String(maxYear);
     applyFilters();
   });
@@ -314,8 +320,13 @@
     const r = D.reviews[rv];
     panel.appendChild(el("h2", r.title));
     const area = r.area >= 0 ? D.areas[r.area].label : "area not known";
+    const places = (r.regions || []).map((i) => regions[i].label).concat((r.forces || []).map((i) => forces[i].label + " police force area"));
+    const kinds = (r.caseTypes || []).map((i) => caseTypes[i].label);
     panel.appendChild(el("p", r.id + " · " + area + " · published " + (r.published || "?") +
       " · year of death " + (r.death === null ? "not given" : r.death), "meta"));
+    if (places.length || kinds.length) {
+      panel.appendChild(el("p", places.concat(kinds.length ? ["case type (DHRD): " + kinds.join(", ")] : []).join(" · "), "meta"));
+    }
     panel.appendChild(el("h3", "Recommendations (" + recsOfReview[rv].length + ")"));
     const ul = el("ul");
     recsOfReview[rv].forEach((i) => ul.appendChild(recItem(i, true)));
