@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchlib import median_time, write_section
+from benchlib import corpus_store, median_time, write_section
 
 HERE = Path(__file__).resolve().parent
 LOAD_TARGET_S = 5.0
@@ -60,17 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from dhr_graph.html import affinity_graph, explorer_document, write_html
     from dhr_graph.layout import layout
-    from dhr_graph.pipeline import build
     from dhr_graph.projections import agency_coaddress
     from dhr_graph.store import GraphStore
 
-    pages = args.work / f"pages-{args.reviews}"
-    store_path = args.work / f"store-{args.reviews}"
-    if not pages.is_dir():
-        subprocess.run([sys.executable, str(HERE / "generate_corpus.py"), "--reviews", str(args.reviews),
-                        "--out", str(pages)], check=True)
-    if not (store_path / "CURRENT").is_file():
-        build([pages], store_path)
+    _, store_path = corpus_store(args.reviews, args.work)
     store = GraphStore(store_path)
 
     rows: list[tuple[str, str]] = []

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchlib import median_time
+from benchlib import corpus_store, median_time
 
 HERE = Path(__file__).resolve().parent
 TARGET_S = 10.0
@@ -38,20 +36,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from dhr_graph.graphio import write_graph
     from dhr_graph.html import write_html
-    from dhr_graph.pipeline import build
     from dhr_graph.projections import project
     from dhr_graph.store import GraphStore
 
-    pages = args.work / f"pages-{args.reviews}"
-    store_path = args.work / f"store-{args.reviews}"
-    if not pages.is_dir():
-        subprocess.run([sys.executable, str(HERE / "generate_corpus.py"), "--reviews", str(args.reviews),
-                        "--out", str(pages)], check=True)
-    if not (store_path / "CURRENT").is_file():
-        start = time.perf_counter()
-        report = build([pages], store_path)
-        print(f"built {len(report.landed)} of {len(report.pages)} pages in {time.perf_counter() - start:.1f} s",
-              file=sys.stderr)
+    _, store_path = corpus_store(args.reviews, args.work)
     store = GraphStore(store_path)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchlib import write_section
+from benchlib import corpus_store, write_section
 
 HERE = Path(__file__).resolve().parent
 
@@ -132,17 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
     args = parser.parse_args(argv)
 
-    from dhr_graph.pipeline import build
     from dhr_graph.store import GraphStore
 
-    pages = args.work / f"pages-{args.reviews}"
-    store = args.work / f"store-{args.reviews}"
-    if not pages.is_dir():
-        subprocess.run([sys.executable, str(HERE / "generate_corpus.py"), "--reviews", str(args.reviews),
-                        "--out", str(pages)], check=True)
-    if not (store / "CURRENT").is_file():
-        report = build([pages], store)
-        print(f"built {len(report.landed)} of {len(report.pages)} pages", file=sys.stderr)
+    _, store = corpus_store(args.reviews, args.work)
     quads = len(GraphStore(store))
     serial = in_process(store)
 

@@ -34,3 +34,21 @@ def write_section(name: str, heading: str, body: str, path: Path = README) -> No
     else:
         new = old.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
     path.write_text(new, encoding="utf-8")
+
+
+def corpus_store(reviews: int, work: Path) -> tuple[Path, Path]:
+    """(pages, store) of the SYNTHETIC corpus of `reviews` reviews in `work`, each made once and kept
+    between runs: the pages by generate_corpus.py, the store by a build. Set-up, never timed."""
+    import subprocess
+    import sys
+
+    from dhr_graph.pipeline import build
+
+    pages, store = work / f"pages-{reviews}", work / f"store-{reviews}"
+    if not pages.is_dir():
+        subprocess.run([sys.executable, str(Path(__file__).with_name("generate_corpus.py")), "--reviews",
+                        str(reviews), "--out", str(pages)], check=True)
+    if not (store / "CURRENT").is_file():
+        report = build([pages], store)
+        print(f"built {len(report.landed)} of {len(report.pages)} pages into {store}", file=sys.stderr)
+    return pages, store

@@ -33,6 +33,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__, resources
 from .agencies import normalise
+from .inputfiles import decode_text, read_bytes
 from .errors import InputError, StoreError
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, slug
 from .parser import MONTHS
@@ -42,6 +43,7 @@ from .validation import Validator
 
 log = logging.getLogger(__name__)
 
+MAX_TABLE_BYTES = 100 * 1024 * 1024  # the DHRD table is 0.1 MB; a national one would still be far below
 REQUIRED_COLUMNS = ("incident_id", "csp", "region", "death_date")
 LEFT_OUT_COLUMNS = ("cause_of_death", "location_of_death")  # never read (README, DHRD case metadata)
 SCHEME_FILES = ("case-types.ttl", "abuse-types.ttl")
@@ -113,19 +115,8 @@ def read_incidents(path: str | Path, flags: Flags | None = None) -> CaseSet:
     """Read an incidents CSV; a bad row is reported with its line and left out, the rest is read."""
     flags = flags or Flags.load()
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a folder, not a CSV file") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         data[: exc.start].count(b"\n") + 1) from None
+    data = read_bytes(path, "a case table", MAX_TABLE_BYTES)
+    text = decode_text(data, name, "a CSV case table")
     reader = csv.DictReader(text.splitlines(keepends=True))
     header = reader.fieldnames or []
     missing = [c for c in (*REQUIRED_COLUMNS, *flags.columns) if c not in header]

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addressees import REGISTERED, Known, split_agencies
 from .errors import InputError
+from .inputfiles import decode_text, read_bytes
 from .iris import number_slug
 from .records import Recommendation, Review
 
@@ -179,56 +178,12 @@ class _Header:
 def read_page_text(path: str | Path) -> tuple[str, str]:
     """Read a page as UTF-8 text, refusing what is not a text page. Returns (text, sha256)."""
     name = str(path)
-    data = _read_page_bytes(path)
+    data = read_bytes(path, "a summary page", MAX_PAGE_BYTES)
     if not data.strip():
         raise InputError(name, "empty file")
-    if len(data) > MAX_PAGE_BYTES:  # grew while being read
-        raise _too_big(name, len(data))
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError(name, f"binary file, not a text page (NUL byte at offset {nul})",
-                         data[:nul].count(b"\n") + 1)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
-        ) from None
+    text = decode_text(data, name, "a text page")
     check_page_limits(text, name)
     return text, hashlib.sha256(data).hexdigest()
-
-
-def _read_page_bytes(path: str | Path) -> bytes:
-    """At most MAX_PAGE_BYTES + 1 bytes of a regular file. A device, a FIFO or a socket is
-    refused before it is read: /dev/zero never ends and a FIFO blocks until someone writes."""
-    name = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a folder, not a page") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError(name, "is a folder, not a page")
-        if not stat.S_ISREG(mode):
-            raise InputError(name, "not a regular file (a device, pipe or socket), so not a page")
-        size = os.fstat(fd).st_size
-        if size > MAX_PAGE_BYTES:
-            raise _too_big(name, size)
-        try:
-            return handle.read(MAX_PAGE_BYTES + 1)
-        except OSError as exc:
-            raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-
-
-def _too_big(name: str, size: int) -> InputError:
-    return InputError(name, f"file is {size / 1e6:.1f} MB; a summary page is at most "
-                            f"{MAX_PAGE_BYTES / 1e6:.0f} MB, so this is not one")
 
 
 def check_page_limits(text: str, name: str) -> None:

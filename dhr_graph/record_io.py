@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .inputfiles import decode_text, read_bytes
 from .errors import InputError
 from .identity import KEY_RE, identify
 from .records import Recommendation, Review
@@ -88,22 +89,7 @@ def load_records(path: str | Path) -> RecordSet:
 
 
 def _read(name: str) -> str:
-    try:
-        data = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a folder, not a records file") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_RECORDS_BYTES:
-        raise InputError(name, f"file is {len(data) / 1e6:.0f} MB; records files are at most "
-                               f"{MAX_RECORDS_BYTES / 1e6:.0f} MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         data[: exc.start].count(b"\n") + 1) from None
+    text = decode_text(read_bytes(name, "a records file", MAX_RECORDS_BYTES), name, "a records file")
     if not text.strip():
         raise InputError(name, "empty file")
     return text

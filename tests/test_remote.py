@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -17,41 +10,16 @@ from dhr_graph.queries import library, run
 from dhr_graph.remote import RemoteStore, publish
 from dhr_graph.store import GraphStore
 
-
-def _oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.exists() else shutil.which("oxigraph")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from . import servers
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    binary = _oxigraph_binary()
-    if binary is None:
+    if servers.oxigraph_binary() is None:
         pytest.skip("the Oxigraph server (pip package 'oxigraph', a dev extra) is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("oxigraph-server")
-    proc = subprocess.Popen([binary, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"oxigraph server did not start: {proc.stderr.read().decode()[:500]}")
-            time.sleep(0.2)
+    proc, base = servers.start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"), union=True)
     yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    servers.stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +52,7 @@ def test_parameters_are_bound_remotely_too(published, sample_store):
 
 def test_unreachable_endpoint_is_one_clear_error():
     with pytest.raises(StoreError, match="cannot reach endpoint"):
-        RemoteStore(f"http://127.0.0.1:{_free_port()}/query", timeout=2).query("ASK {}")
+        RemoteStore(f"http://127.0.0.1:{servers.free_port()}/query", timeout=2).query("ASK {}")
 
 
 def test_endpoint_must_be_http():

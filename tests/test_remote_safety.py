@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +29,7 @@ from dhr_graph.queries import check_syntax, run
 from dhr_graph.remote import RemoteStore, publish
 from dhr_graph.store import GraphStore
 
-from .test_remote import _free_port, _oxigraph_binary
+from . import servers
 
 SECRET = "s3cretPW"
 TOKEN = "t0kenVALUE42"
@@ -265,7 +264,7 @@ def test_wrong_credentials_say_where_they_came_from(server: _Server, small_store
 
 
 def test_unreachable_host_with_credentials_prints_no_password(small_store) -> None:
-    url = f"http://alice:{SECRET}@127.0.0.1:{_free_port()}/ok?token={TOKEN}"
+    url = f"http://alice:{SECRET}@127.0.0.1:{servers.free_port()}/ok?token={TOKEN}"
     _assert_one_line_error(_cli("publish", "--store", str(small_store.path), "--to", url),
                            "cannot reach endpoint", absent=(SECRET, TOKEN))
 
@@ -351,7 +350,7 @@ def test_the_proxy_of_the_environment_is_used(server: _Server, monkeypatch: pyte
     assert (method, path) == ("POST", "http://sparql.example.invalid/sparql")
     assert headers["Proxy-Authorization"].startswith("Basic ")
     # a host named in no_proxy is reached directly (0.0.0.0 is this machine, not loopback by name)
-    direct = f"http://0.0.0.0:{_free_port()}/sparql"
+    direct = f"http://0.0.0.0:{servers.free_port()}/sparql"
     assert run(RemoteStore(direct, dataset=[]), "SELECT ?x WHERE { ?s ?p ?x }").values() == [{"x": "hello"}]
     assert len(server.seen) == 2  # through the proxy
     monkeypatch.setenv("no_proxy", "0.0.0.0")
@@ -446,27 +445,11 @@ def test_allowed_service_works_and_its_failures_are_one_line(server: _Server, sa
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = _oxigraph_binary()
-    if binary is None:
+    if servers.oxigraph_binary() is None:
         pytest.skip("the Oxigraph server (pip package 'oxigraph', a dev extra) is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("oxigraph-republish")
-    proc = subprocess.Popen([binary, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("oxigraph server did not start")
-            time.sleep(0.2)
+    proc, base = servers.start_oxigraph(tmp_path_factory.mktemp("oxigraph-republish"), union=False)
     yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    servers.stop(proc)
 
 
 def _remote_graph(base: str, graph: str) -> set[str]:
