@@ -33,7 +33,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__, resources
 from .agencies import normalise
-from .inputfiles import decode_text, read_bytes
+from .inputfiles import decode_text, read_bytes, read_turtle
 from .errors import InputError, StoreError
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, slug
 from .parser import MONTHS
@@ -189,13 +189,7 @@ class Dataset:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Dataset:
         source = Path(path) if path else bundled_dataset()
-        g = Graph()
-        try:
-            g.parse(source, format="turtle")
-        except FileNotFoundError:
-            raise InputError(str(source), "no such file") from None
-        except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
-            raise InputError(str(source), f"not valid Turtle: {exc}") from None
+        g = read_turtle(source)
         for node in g.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")):
             citation = g.value(node, DCTERMS.bibliographicCitation)
             if isinstance(node, URIRef) and isinstance(citation, Literal):

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
 from .agencies import UNSPECIFIED, Registry, clean
+from .inputfiles import read_turtle
 from .errors import InputError
 from .identity import KEY_RE
 from .iris import DHR, Minter
@@ -131,13 +132,7 @@ def _load_csv(path: Path) -> list[Pin]:
 
 
 def _load_turtle(path: Path) -> list[Pin]:
-    g = Graph()
-    try:
-        g.parse(path, format="turtle")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
-        raise InputError(str(path), f"not valid Turtle: {exc}") from None
+    g = read_turtle(path)
     pins = []
     for node in sorted(g.subjects(RDF.type, DHR.Curation), key=str):
         review, surface = g.value(node, DHR.curatedReview), g.value(node, DHR.surfaceForm)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 
 def read_bytes(path: str | Path, what: str, limit: int) -> bytes:
@@ -58,3 +62,17 @@ def decode_text(data: bytes, name: str, what: str) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                          data[: exc.start].count(b"\n") + 1) from None
+
+
+def read_turtle(path: str | Path) -> Graph:
+    """A Turtle file as an rdflib Graph; a file that is missing or not Turtle is one InputError line."""
+    from rdflib import Graph
+
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
+        raise InputError(str(path), f"not valid Turtle: {' '.join(str(exc).split())}") from None
+    return graph

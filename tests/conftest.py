@@ -41,3 +41,18 @@ def sample_store(tmp_path_factory, toolkit):
     report = build(None, path, toolkit=toolkit)
     assert report.committed and not report.failed
     return path
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The bundled agency registry (national lists and curated names), loaded once per test session."""
+    from dhr_graph.agencies import Registry
+
+    return Registry.load()
+
+
+@pytest.fixture(scope="session")
+def minter():
+    from dhr_graph.iris import Minter
+
+    return Minter()

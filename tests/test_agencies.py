@@ -23,14 +23,6 @@ AG = Namespace(f"{REGISTRY}agency/")
 SECTOR = Namespace(f"{SCHEME}sector/")
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
-@pytest.fixture(scope="module")
-def minter() -> Minter:
-    return Minter()
 
 
 def resolve(registry: Registry, minter: Minter, name: str, csp: str = "Southampton"):

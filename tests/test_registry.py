@@ -41,14 +41,6 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
-@pytest.fixture(scope="module")
-def minter() -> Minter:
-    return Minter()
 
 
 @pytest.fixture(scope="module")
