@@ -12,6 +12,7 @@ import stat
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -257,3 +258,19 @@ def test_a_publish_url_with_a_secret_is_not_written_into_the_description(store, 
     ok = _export(store, "--format", "nt", "-o", str(out), "--publish-url", "https://data.example.org/dhr/")
     assert ok.exit_code == 0, ok.output
     assert "https://data.example.org/dhr/dhr.nt" in void_path(out).read_text()
+
+
+def test_export_to_standard_output(sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` writes the export to standard output, and no file named '-' (or its description)."""
+    from click.testing import CliRunner
+
+    from dhr_graph.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["export", "--store", str(sample_store), "--format", "nq", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    quads = list(ox.parse(result.stdout_bytes, format=ox.RdfFormat.N_QUADS))
+    assert len(quads) > 1000 and f"wrote {len(quads)} statements to standard output" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    csv = CliRunner().invoke(main, ["export", "--store", str(sample_store), "--format", "csv", "-o", "-"])
+    assert csv.exit_code == 2 and "two files" in csv.stderr
