@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from dhr_graph.html import affinity_graph, explorer_document, write_html
     from dhr_graph.layout import layout
-    from dhr_graph.projections import agency_coaddress
     from dhr_graph.store import GraphStore
 
     _, store_path = corpus_store(args.reviews, args.work)
@@ -71,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         t_page, n_agencies = median_time(lambda: write_html(store, out), args.runs)
         size_mb = out.stat().st_size / 1e6
         doc = explorer_document(store)
-        coaddress = agency_coaddress(store)
-        index = {a["id"]: i for i, a in enumerate(doc["agencies"])}
-        affinity = affinity_graph(doc["agencies"], coaddress, index, doc["recs"])
+        affinity = affinity_graph(len(doc["agencies"]), doc["recs"])
         t_layout, _ = median_time(lambda: layout(affinity), args.runs)
         start = time.perf_counter()
         nx.forceatlas2_layout(affinity, max_iter=100, seed=7, weight="weight")
