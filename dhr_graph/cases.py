@@ -146,6 +146,8 @@ def read_incidents(path: str | Path, flags: Flags | None = None) -> CaseSet:
 def _case(row: dict[str, str | None], flags: Flags, line: int) -> Case:
     if None in row:
         raise ValueError("more cells than the header has columns")
+    if None in row.values():  # a row cut short (a download that stopped): not a case with nothing recorded
+        raise ValueError("fewer cells than the header has columns")
     cell = {k: " ".join((v or "").split()) for k, v in row.items()}
     incident = cell["incident_id"]
     if not _ID_RE.match(incident):

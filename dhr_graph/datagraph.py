@@ -24,6 +24,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import resources
+from .inputfiles import require_regular
 from .errors import InputError
 from .validation import (
     SEVERITIES,
@@ -120,6 +121,7 @@ def read_quads(path: str | Path) -> list[ox.Quad]:
         fmt = None
     if fmt is None:
         raise InputError(str(path), "unknown RDF format (use .ttl, .nt, .nq, .trig, .rdf or .jsonld)")
+    require_regular(path, "an RDF file")
     try:
         # blank node labels are the file's own: two files' _:b1 are two nodes
         return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True))

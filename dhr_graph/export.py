@@ -20,7 +20,7 @@ from rdflib.term import Node
 from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
-from .netsafe import redact_url
+from .netsafe import check_url, redact_url
 from .outputs import OutputFiles, atomic_output, is_stream  # noqa: F401 (atomic_output: imported from here)
 from .store import GraphStore
 
@@ -76,6 +76,8 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
     Returns the number of statements written.
     """
     rdf_format, _ = RDF_FORMATS[fmt]
+    if publish_url is not None:
+        check_url(publish_url, "publish URL")  # download links must be http(s) addresses
     if publish_url is not None and redact_url(publish_url) != publish_url:
         raise OutputError(f"{path}: the publish URL {redact_url(publish_url)} carries credentials or a "
                           "secret-looking parameter, which the description would make public")

@@ -76,3 +76,19 @@ def read_turtle(path: str | Path) -> Graph:
     except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
         raise InputError(str(path), f"not valid Turtle: {' '.join(str(exc).split())}") from None
     return graph
+
+
+def require_regular(path: str | Path, what: str) -> None:
+    """Refuse, without opening it, a path that is not a regular file: a parser given a FIFO would
+    wait for a writer for ever, and one given a device might never reach its end."""
+    name = str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(name, f"is a folder, not {what}")
+    if not stat.S_ISREG(mode):
+        raise InputError(name, f"not a regular file (a device, pipe or socket), so not {what}")

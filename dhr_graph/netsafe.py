@@ -51,6 +51,9 @@ def _secret_name(name: str) -> bool:
     return any(word in lowered for word in _SECRET_WORDS)
 
 
+_USERINFO_RE = re.compile(r"[^\s/@]+@")  # anything up to an @ after a slash or the start: user-info
+
+
 def redact_url(url: str) -> str:
     """`url` fit to print: user-info and the values of secret-looking parameters as `***`."""
     try:
@@ -68,7 +71,9 @@ def redact_url(url: str) -> str:
             pairs.append(f"{name}={_MASK}" if sep and value and _secret_name(urllib.parse.unquote_plus(name))
                          else item)
         query = "&".join(pairs)
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    shown = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    # a malformed URL ("user:pw@host/x", "http:/user:pw@host") keeps its user-info outside the netloc
+    return _USERINFO_RE.sub(f"{_MASK}@", shown)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def check_url(url: str, what: str = "URL") -> urllib.parse.SplitResult:
     except ValueError as exc:
         raise RemoteError(f"{what} {redact_url(url)}: not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        shown = f"{parts.scheme}:// URLs" if parts.scheme else "it has no http:// or https://"
+        shown = "it has no http:// or https://"  # the "scheme" of user:pw@host is the user name: not shown
         raise RemoteError(f"{what} {redact_url(url)}: only http:// and https:// URLs are accepted ({shown})")
     if not parts.hostname:
         raise RemoteError(f"{what} {redact_url(url)}: the URL has no host")

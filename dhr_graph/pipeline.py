@@ -175,9 +175,8 @@ def _pages_under(folder: Path) -> list[Path]:
         seen.add((info.st_dev, info.st_ino))
         dirs.sort()
         for name in files:
-            page = Path(root, name)
-            if name.endswith(".txt") and page.is_file():
-                found.append(page)
+            if name.endswith(".txt"):  # a broken link, pipe or socket too: reading it reports it
+                found.append(Path(root, name))
     return sorted(found)
 
 

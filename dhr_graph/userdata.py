@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .inputfiles import require_regular
 from .errors import InputError, StoreError
 from .iris import DHR, DHR_BASE
 from .store import GraphStore
@@ -35,6 +36,7 @@ def read_triples(path: Path) -> list[ox.Triple]:
     if fmt is None:
         raise InputError(str(path), f"cannot tell the RDF format from {path.suffix or 'no extension'!r} "
                                     f"(use one of {', '.join(sorted(FORMATS))}; datasets such as TriG are not taken)")
+    require_regular(path, "an RDF file")
     try:
         return [ox.Triple(q.subject, q.predicate, q.object)
                 for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())]

@@ -41,7 +41,8 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
 from . import resources
-from .errors import DhrGraphError
+from .inputfiles import require_regular
+from .errors import DhrGraphError, InputError
 from .coreshapes import Check, Unsupported, compile_shapes
 from .iris import DHR, GRAPH
 from .parser import natural_key
@@ -509,7 +510,10 @@ def _read_turtle(files: Iterable[str | Path]) -> Graph:
     graph = Graph()
     for path in files:
         try:
+            require_regular(path, "a Turtle file")
             graph.parse(str(path), format="turtle")
+        except InputError as exc:
+            raise ValidationError(str(exc)) from None
         except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
             raise ValidationError(f"{path}: cannot read Turtle: {exc}") from None
     return graph

@@ -25,8 +25,9 @@ FORMATS = ("text", "json", "ttl")
               help="text: for people; json: for programs; ttl: a standard W3C SHACL validation report.")
 @click.option("--shapes", "shapes", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use these shapes files instead of the bundled shapes; repeatable.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file (written whole or not at all) instead of standard output.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              default=None, help="Write the report to this file (written whole or not at all); - or none: "
+                                 "standard output.")
 def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[Path, ...],
             output: Path | None) -> None:
     """Validate every review graph of a store, or the RDF files given with --data, against the shapes.
@@ -65,11 +66,12 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
             text = turtle(report_graph(results))
         else:
             text = report_text(results)
-    if output is not None:
+    if output is not None and str(output) != "-":
         from ..outputs import atomic_output
 
         with atomic_output(output, "w") as handle:
             handle.write(text)
+        click.echo(f"wrote the report to {output}", err=True)
     else:
         click.echo(text, nl=False)
     if failed:

@@ -6,6 +6,7 @@ worker processes (work.py). Every refusal is a plain-text line with a fitting st
 
 from __future__ import annotations
 
+import ipaddress
 import html
 import logging
 import urllib.parse
@@ -62,11 +63,19 @@ class _LocalNames:
                 name = urllib.parse.urlsplit("//" + host).hostname
             except ValueError:
                 name = None
-            if name not in LOCAL_NAMES:
-                await _error(403, "this endpoint answers requests for 127.0.0.1, localhost or [::1] only "
+            if name not in LOCAL_NAMES and not _loopback_address(name):
+                await _error(403, "this endpoint answers requests for loopback addresses or localhost only "
                                   "(serve with --allow-remote for other names)")(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _loopback_address(name: str | None) -> bool:
+    """127.0.0.0/8 or ::1 written as an address (a name is not resolved: that is what rebinding abuses)."""
+    try:
+        return name is not None and ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
