@@ -140,11 +140,31 @@ def start_virtuoso(data: Path) -> tuple[subprocess.Popen, str]:
 
 
 def virtuoso_put_graph(base: str, graph: str, ntriples: bytes) -> None:
-    """Replace one graph through Virtuoso's Graph Store Protocol endpoint (digest auth, user dba)."""
+    """Replace one graph through Virtuoso's Graph Store Protocol endpoint (digest auth, user dba).
+
+    The digest challenge is fetched first with an empty request, and the upload sent already
+    authorised: sent blind, a large body meets the server's 401 half-way and the upload breaks
+    (a broken pipe) whenever the machine is slow."""
     url = f"{base}/sparql-graph-crud-auth?" + urllib.parse.urlencode({"graph-uri": graph})
     auth = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     auth.add_password(None, base, "dba", VIRTUOSO_PASSWORD)
-    opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(auth))
-    request = urllib.request.Request(url, data=ntriples, method="PUT", headers={"Content-Type": "text/turtle"})
-    with opener.open(request, timeout=120) as response:
-        response.read()
+    digest = urllib.request.HTTPDigestAuthHandler(auth)
+    for attempt in range(5):
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, data=b"", method="PUT"), timeout=60).read()
+            raise AssertionError("Virtuoso's authenticated endpoint answered without asking for credentials")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 401:
+                raise
+            challenge = exc.headers.get("WWW-Authenticate", "")
+        request = urllib.request.Request(url, data=ntriples, method="PUT", headers={"Content-Type": "text/turtle"})
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge.split(" ", 1)[1]))
+        request.add_unredirected_header("Authorization", f"Digest {digest.get_authorization(request, fields)}")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+            return
+        except urllib.error.URLError as exc:  # a slow machine: Virtuoso may drop a connection; try again
+            if attempt == 4 or isinstance(exc, urllib.error.HTTPError):
+                raise
+            time.sleep(1 + attempt)
