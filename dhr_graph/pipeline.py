@@ -26,9 +26,9 @@ from .agencies import Registry
 from .curation import Curation
 from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
-from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, recommendation_ids
+from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
 from .parser import parse_page
-from .rdf import build_time, review_nquads
+from .rdf import build_time, recommendation_iris, review_nquads
 from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
@@ -400,10 +400,7 @@ def _review_rdf(review: Review, tk: Toolkit, generated_at: str,
         outcome.messages.append(str(exc))
         return None
     outcome.review_key = key = graph_iri.rsplit("/", 1)[-1]
-    rows = [(r.number, r.addressed_to, r.text) for r in review.recommendations]
-    recs = frozenset(tk.minter.recommendation(key, r.number, segment)
-                     for r, segment in zip(review.recommendations, recommendation_ids(rows)))
-    return graph_iri, nquads, recs
+    return graph_iri, nquads, frozenset(recommendation_iris(review.recommendations, key, tk.minter))
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing

@@ -14,7 +14,7 @@ few callers that want one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 from . import __version__
 from .identity import identify
 from .iris import DHR, Minter, recommendation_ids
-from .records import EnrichedReview, Resolution
+from .records import EnrichedReview, Recommendation, Resolution
 
 TOOL_IRI = URIRef("https://w3id.org/dhr-graph/def/tool/dhr-graph")
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -79,6 +79,14 @@ _GYM, _INT, _NNI, _PI, _DEC, _DT, _DATE = (str(XSD[n]) for n in (
     "gYearMonth", "integer", "nonNegativeInteger", "positiveInteger", "decimal", "dateTime", "date"))
 
 
+def recommendation_iris(recs: Sequence[Recommendation], key: str, minter: Minter) -> list[str]:
+    """The IRI of each recommendation of the review `key`, in table order: by number, or by number
+    and addressees where numbers recur (iris.recommendation_ids). The build asks it too, to see what a
+    page would drop from a stored review."""
+    segments = recommendation_ids([(r.number, r.addressed_to, r.text) for r in recs])
+    return [minter.recommendation(key, r.number, segment) for r, segment in zip(recs, segments)]
+
+
 def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | None = None) -> tuple[str, str]:
     """Return (named-graph IRI, N-Quads text) for one review; each triple once, in a stable order."""
     review = enriched.review
@@ -128,11 +136,9 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     add(gname, t["generated"], lit(generated_at or build_time(), _DT))
     add(gname, t["hasVersion"], lit(f"dhr-graph {__version__}"))
 
-    segments = recommendation_ids([(er.recommendation.number, er.recommendation.addressed_to, er.recommendation.text)
-                                   for er in enriched.recommendations])
-    for position, (er, segment) in enumerate(zip(enriched.recommendations, segments), start=1):
+    rec_iris = recommendation_iris([er.recommendation for er in enriched.recommendations], key, minter)
+    for position, (er, rec_iri) in enumerate(zip(enriched.recommendations, rec_iris), start=1):
         rec = er.recommendation
-        rec_iri = minter.recommendation(key, rec.number, segment)
         ri = iri(rec_iri)
         add(rv, t["recommendation"], ri)
         add(ri, t["type"], t["Recommendation"])

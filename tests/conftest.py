@@ -56,3 +56,13 @@ def minter():
     from dhr_graph.iris import Minter
 
     return Minter()
+
+
+@pytest.fixture(scope="module")
+def endpoint(sample_store):
+    """`dhr-graph serve` on the sample store, on a free loopback port (tests/servers.py)."""
+    from . import servers
+
+    proc, base = servers.start_serve(sample_store)
+    yield base
+    servers.stop(proc)

@@ -24,7 +24,7 @@ READ_COMMANDS = {
     "export": ["export", "--format", "trig", "-o", "{out}/x.trig"],
     "export-graphml": ["export", "--format", "graphml", "-o", "{out}/x.graphml"],
     "links-compute": ["links", "compute"],
-    "links-show": ["links", "show", "southampton-2025-06-d2020"],
+    "links-show": ["links", "show", "southampton-2020"],
     "agencies-unresolved": ["agencies", "unresolved"],
     "publish": ["publish", "--to", "http://127.0.0.1:9/store"],
 }

@@ -36,13 +36,6 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 
 
 @pytest.fixture(scope="module")
-def endpoint(sample_store):
-    proc, base = servers.start_serve(sample_store)
-    yield base
-    servers.stop(proc)
-
-
-@pytest.fixture(scope="module")
 def tight(tmp_path_factory, sample_store):
     """A second server with a short time limit, a small result limit and CORS for one origin,
     on its own copy of the store (its reader copies are checked for clean-up)."""

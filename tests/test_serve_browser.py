@@ -10,7 +10,6 @@ import pytest
 from dhr_graph.queries import library
 
 from . import browser as browser_support
-from . import servers
 
 pytestmark = pytest.mark.slow
 
@@ -18,13 +17,6 @@ browser_support.require()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def endpoint(sample_store):
-    proc, base = servers.start_serve(sample_store)
-    yield base
-    servers.stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ COMMANDS = {
     "export": ["export", "--format", "nq", "-o", "{out}/x.nq"],
     "export-html": ["export", "--format", "html", "-o", "{out}/x.html"],
     "links-compute": ["links", "compute"],
-    "links-show": ["links", "show", "southampton-2025-06-d2020"],
+    "links-show": ["links", "show", "southampton-2020"],
     "agencies-unresolved": ["agencies", "unresolved"],
     "publish": ["publish", "--to", "http://127.0.0.1:9/store"],
 }
