@@ -168,14 +168,14 @@ def child_query(store: Path, name: str, runs: int) -> dict[str, Any]:
 
 def child_rdflib(pages: Path, store: Path, runs: int) -> dict[str, Any]:
     from pyshacl import validate as shacl_validate
-    from rdflib import Dataset, Graph, Literal, URIRef, Variable
+    from rdflib import Dataset, Graph, URIRef, Variable
 
     from dhr_graph import resources
     from dhr_graph.parser import parse_page
     from dhr_graph.pipeline import Toolkit, find_pages
     from dhr_graph.queries import get_query
     from dhr_graph.rdf import build_time, review_graph
-    from dhr_graph.store import reference_graph_iri
+    from dhr_graph.iris import reference_graph_iri
     from dhr_graph.iris import PREFIXES
 
     t0 = time.perf_counter()
@@ -214,24 +214,17 @@ def child_rdflib(pages: Path, store: Path, runs: int) -> dict[str, Any]:
         ds.graph(URIRef(reference_graph_iri(path))).parse(path, format="turtle")
     # the cross-review links, computed by the toolkit in the same run: rdflib has no way of its
     # own to make them, and the link queries need them to compare like with like
-    from dhr_graph.export import to_rdflib
+    from dhr_graph.terms import to_dataset, to_rdflib
     from dhr_graph.store import GraphStore
 
     gs = GraphStore(store)
     for name in gs.named_graphs():
         if "/graph/links/" in name:
             ctx = ds.graph(URIRef(name))
-            ds.addN((s, p, o, ctx) for s, p, o, _ in to_rdflib(gs.quads(name)).quads())
+            ds.addN((s, p, o, ctx) for s, p, o, _ in to_dataset(gs.quads(name)).quads())
     gs.close()
     build_s = time.perf_counter() - t0
     peak = _maxrss_mb()
-
-    def to_rdflib(term: Any) -> Any:
-        if term.__class__.__name__ == "NamedNode":
-            return URIRef(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
 
     signal.signal(signal.SIGALRM, _alarm)
     queries = {}

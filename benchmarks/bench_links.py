@@ -49,7 +49,7 @@ from dhr_graph.iris import Minter
 from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import Toolkit
 from dhr_graph.rdf import review_graph
-from dhr_graph.store import _TermConverter, to_quads
+from dhr_graph.terms import ToOx, to_quads
 from dhr_graph.themes import ThemeScheme
 from dhr_graph.tuning import fewer_gc_pauses
 
@@ -69,7 +69,7 @@ SELECT ?r1 ?r2 (COUNT(DISTINCT ?a) AS ?shared) WHERE {
 
 def review_quads(pages: list[Path], toolkit: Toolkit) -> dict[str, list[ox.Quad]]:
     """Named graph IRI -> quads of each page (parsed, resolved, classified; not validated)."""
-    conv = _TermConverter()
+    conv = ToOx()
     out: dict[str, list[ox.Quad]] = {}
     for page in pages:
         iri, graph = review_graph(toolkit.enrich(parse_page(page)), toolkit.minter, "2025-01-01T00:00:00Z")

@@ -21,7 +21,7 @@ import time
 
 from rdflib.namespace import RDF, SKOS
 
-from dhr_graph import agencies
+from dhr_graph import agencynames
 from dhr_graph.agencies import Registry
 from dhr_graph.iris import DHR, Minter
 
@@ -105,7 +105,7 @@ def main() -> None:
     timings, baseline = [], []
     for _ in range(args.runs):
         fresh = Registry(registry.graph, registry.source_files())  # cold caches every run
-        agencies._close.cache_clear()
+        agencynames._close.cache_clear()
         t = time.perf_counter()
         results = [fresh.resolve(s, csp, "2021-06", minter) for s, csp in strings]
         timings.append(time.perf_counter() - t)

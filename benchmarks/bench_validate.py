@@ -36,7 +36,8 @@ from benchlib import write_section
 from dhr_graph import resources
 from dhr_graph.pipeline import build
 from dhr_graph.store import GraphStore
-from dhr_graph.validation import ReviewGraph, Validator, _FromOxCache, _read_turtle, validate_store
+from dhr_graph.terms import ToRdflib
+from dhr_graph.validation import ReviewGraph, Validator, _read_turtle, validate_store
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,7 +56,7 @@ def make_store(reviews: int, work: Path) -> tuple[Path, float]:
 
 def sample_graphs(store: GraphStore, sample: int) -> tuple[list[tuple[str, Graph]], Graph]:
     """`sample` review graphs (evenly spread) and the store's reference data, as rdflib graphs."""
-    convert = _FromOxCache()
+    convert = ToRdflib()
     names = sorted(n for n in store.named_graphs() if "/graph/review/" in n)
     names = names[::max(1, len(names) // sample)][:sample]
     reviews = []

@@ -24,25 +24,22 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from . import resources
 from .errors import InputError
-from .iris import DHR, SCHEME, Minter, slug
+from .agencynames import STOPWORDS, WORD, clean, closest, normalise, without_nhs, word_key, written_as_name
+from .geography import Geography, PartnershipArea, area_key
+from .inputfiles import read_turtle
+from .iris import CSP_PATTERN, DHR, SCHEME, Minter, slug
 from .records import Resolution
-
-if TYPE_CHECKING:
-    from .geography import PartnershipArea
 
 #: Bundled registry files, in load order (the ontology itself is loaded by the pipeline).
 BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agencies-official.ttl", "areas.ttl", "area-names.ttl",
@@ -52,7 +49,7 @@ UNSPECIFIED = str(SCHEME["sector/unspecified"])
 _POLICE = str(SCHEME["sector/police"])
 _COMMISSIONER = str(SCHEME["sector/health-commissioner"])
 _PARTNERSHIP = str(SCHEME["sector/partnership"])
-_CSP_PATTERN = "https://w3id.org/dhr-graph/registry/pattern/community-safety-partnership"  # agency-patterns.ttl
+_CSP_PATTERN = CSP_PATTERN
 _CCG_END, _CCG_LAST_DAY = "2022-07-01", "2022-06-30"  # clinical commissioning groups were abolished
 _IS_CCG = re.compile(r"\b(?:CCG|Clinical Commissioning Group|ICB - )", re.IGNORECASE)
 
@@ -63,49 +60,7 @@ _CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "area": 0.9, "functio
 _NHS_MOVED = 0.95  # matched only once "NHS" was taken out of both names
 _OUTER, _INNER = 0.95, 0.9  # matched on the part outside / inside parentheses
 FUZZY_ACCEPT = 0.88  # character similarity needed to accept a fuzzy candidate
-FUZZY_CANDIDATE = 0.7  # ... and to list it as a candidate for curation
-_TOKEN_CLOSE = 0.8  # every word must have a partner at least this similar (typos only)
-_STOPWORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "with", "nhs", "a"})
-
-_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
-_NON_WORD = re.compile(r"[\W_]+")
 _PARENS = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*(?P<rest>[^()]*)$")
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&")
-_SENTENCE_END = re.compile(r"[.!?:;]\s*$|^\s*$")
-
-
-def normalise(name: str) -> str:
-    """The lookup key of a name: case, accents kept, apostrophes dropped, '&' as 'and',
-    other punctuation as spaces, no leading 'the'."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = _APOSTROPHES.sub("", text).replace("&", " and ")
-    text = " ".join(_NON_WORD.sub(" ", text).split())
-    return text[4:] if text.startswith("the ") else text
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _word_key(word: str) -> str:
-    """`normalise` of one word of a text, cached: the same few thousand words recur in every
-    recommendation, and a national build looks at nearly a million."""
-    return normalise(word) or word
-
-
-def without_nhs(key: str) -> str | None:
-    """The key with "nhs" taken out, so that where a name puts NHS does not matter.
-
-    None when there is no "nhs" or when too little is left to identify a body ("NHS England"
-    must not become "england").
-    """
-    tokens = key.split()
-    if "nhs" not in tokens:
-        return None
-    rest = [t for t in tokens if t != "nhs"]
-    return " ".join(rest) if len(rest) >= 2 else None
-
-
-def clean(name: str) -> str:
-    """The name as written, with runs of whitespace collapsed (the label of minted bodies)."""
-    return " ".join(name.split())
 
 
 @dataclass(frozen=True)
@@ -169,8 +124,6 @@ class Registry:
         self._ccg_index: dict[str, list[Entry]] | None = None
         self._ccg_by_icb: dict[str, list[Entry]] | None = None
         self._build()
-        from .geography import Geography  # geography reads the same graph (and uses `normalise`)
-
         self.geography = Geography(graph)
         self._fuzzy_keys, self._token_index = self._fuzzy_index()
         self._fuzzy_cache: dict[str, list[tuple[Entry, float]]] = {}
@@ -179,7 +132,7 @@ class Registry:
             if len(key) >= 6 and len({h.entry.iri for h in hits}) == 1:
                 keys, index = self._local_fuzzy.setdefault(area, ({}, defaultdict(list)))
                 keys[key] = hits[0].entry
-                for token in set(key.split()) - _STOPWORDS:
+                for token in set(key.split()) - STOPWORDS:
                     index[token].append(key)
         mention_keys = set(self._mention_keys())
         self._mention_keys_set = mention_keys
@@ -195,26 +148,21 @@ class Registry:
         files = [base / name for name in BUNDLED_FILES] + [Path(p) for p in extra]
         graph = Graph()
         for path in files:
-            try:
-                graph.parse(path, format="turtle")
-            except FileNotFoundError:
-                raise InputError(str(path), "registry file not found") from None
-            except Exception as exc:  # rdflib raises many parser error types
-                raise InputError(str(path), f"not valid Turtle: {' '.join(str(exc).split())}") from None
+            read_turtle(path, graph)
         return cls(graph, files)
 
     def source_files(self) -> list[Path]:
         """The Turtle files loaded; the store keeps each in graph .../graph/{file stem}."""
         return list(self._files)
 
-    def _label(self, node: URIRef) -> str:
+    def _label(self, node: Node) -> str:
         labels = [o for o in self.graph.objects(node, SKOS.prefLabel) if isinstance(o, Literal)]
         english = [o for o in labels if o.language in (None, "en")]
         return str((english or labels)[0]) if labels else str(node).rsplit("/", 1)[-1]
 
     def _build(self) -> None:
         g = self.graph
-        for node in sorted(set(g.subjects(RDF.type, DHR.Agency))):
+        for node in sorted(set(g.subjects(RDF.type, DHR.Agency)), key=str):
             entry = Entry(
                 iri=str(node), label=self._label(node), kind="organisation",
                 sector=_first(g.objects(node, ORG.classification)),
@@ -241,7 +189,7 @@ class Registry:
                 for area in areas:
                     self._local[(area, key)].append(_Hit(entry, "alias", str(form)))
         for cls, kind in ((DHR.GroupName, "group"), (DHR.GenericName, "generic")):
-            for node in sorted(set(g.subjects(RDF.type, cls))):
+            for node in sorted(set(g.subjects(RDF.type, cls)), key=str):
                 entry = Entry(iri=str(node), label=self._label(node), kind=kind,
                               sector=_first(g.objects(node, DHR.sector)), scope="local",
                               successor=_first(g.objects(node, DHR.succeededBy)),
@@ -261,24 +209,24 @@ class Registry:
             if k and all(h.entry.iri != hit.entry.iri for h in index[k]):
                 index[k].append(hit)
 
-    def _pattern(self, node: URIRef) -> Pattern:
+    def _pattern(self, node: Node) -> Pattern:
         g = self.graph
         regex = str(g.value(node, DHR.regex) or "")
         try:
             compiled = re.compile(regex)
         except re.error as exc:
             raise InputError(str(node), f"name pattern has a bad regular expression: {exc}") from None
-        areas = None
+        areas: dict[str, tuple[str, str]] | None = None
         lookup = g.value(node, DHR.successorLookup)
         if lookup is not None:
             areas = {}
-            for body, value in sorted(g.subject_objects(lookup)):
+            for body, value in sorted(g.subject_objects(lookup), key=lambda bv: (str(bv[0]), str(bv[1]))):
                 areas.setdefault(normalise(str(value)), (str(value), str(body)))
         template = g.value(node, DHR.iriTemplate)
         label_template = g.value(node, DHR.labelTemplate)
         return Pattern(
             iri=str(node), label=str(g.value(node, RDFS.label) or node), regex=compiled,
-            priority=int(g.value(node, DHR.priority) or 1000), sector=_first(g.objects(node, DHR.sector)),
+            priority=int(str(g.value(node, DHR.priority) or 1000)), sector=_first(g.objects(node, DHR.sector)),
             iri_template=str(template) if template else None,
             label_template=str(label_template) if label_template else None, areas=areas,
             succession_date=_first(g.objects(node, DHR.successionDate)),
@@ -470,8 +418,6 @@ class Registry:
     def _council_before(self, body: Entry, date: str, area: PartnershipArea,
                         county: bool) -> tuple[Entry | None, str, str]:
         """The council that held the area's functions on `date`, before `body` took over (merged councils)."""
-        from .geography import area_key
-
         found: dict[str, Entry] = {}
         todo, seen = [body], set()
         while todo:
@@ -505,8 +451,6 @@ class Registry:
         through its mergers to the one that existed on that date. Failing that, a CCG named in the
         area's ICB's dhr:commissioningArea gives the CCG the `ccg` name pattern mints.
         """
-        from .geography import area_key
-
         geo = self.geography
         if area.ccg_names:  # curated: the names of the CCGs that covered the area (area-names.ttl)
             specific = {area_key(x) for x in area.ccg_names}
@@ -643,7 +587,7 @@ class Registry:
                 keys.setdefault(key, hit.entry)
         index: dict[str, list[str]] = defaultdict(list)
         for key in keys:
-            for token in set(key.split()) - _STOPWORDS:
+            for token in set(key.split()) - STOPWORDS:
                 index[token].append(key)
         return keys, index
 
@@ -657,12 +601,12 @@ class Registry:
         key = normalise(surface)
         found = self._fuzzy_cache.get(key)
         if found is None:
-            found = _closest(key, self._fuzzy_keys, self._token_index)
+            found = closest(key, self._fuzzy_keys, self._token_index)
             self._fuzzy_cache[key] = found
         area = normalise(csp)
         if area in self._local_fuzzy:
             keys, index = self._local_fuzzy[area]
-            found = found + _closest(key, keys, index)
+            found = found + closest(key, keys, index)
         best: dict[str, tuple[Entry, float]] = {}
         for entry, score in found:
             if entry.iri not in best or best[entry.iri][1] < score:
@@ -685,8 +629,8 @@ class Registry:
         capitalised, acronyms in their own case, one-word names not opening a sentence.
         """
         area = normalise(csp)
-        words = list(_WORD.finditer(text))
-        keys = [_word_key(w.group()) for w in words]
+        words = list(WORD.finditer(text))
+        keys = [word_key(w.group()) for w in words]
         found: dict[str, Resolution] = {}
         i = 0
         while i < len(words):
@@ -702,7 +646,7 @@ class Registry:
                 if not looked or looked[0].entry.kind == "group":
                     continue
                 span = text[words[i].start():words[i + length - 1].end()]
-                if not _written_as_name(span, looked[0].form, text, words[i].start()):
+                if not written_as_name(span, looked[0].form, text, words[i].start()):
                     continue
                 res = self.resolve(span, csp, published, minter)
                 if res.method in ("exact", "alias", "acronym", "generic", "area", "function", "date") \
@@ -724,8 +668,6 @@ def pattern_areas(patterns: Sequence[Pattern]) -> list[tuple[str, str]]:
 
 def _area_parts(name: str) -> list[str]:
     """The places a CCG-style area name takes in: "Canterbury and Coastal" -> the whole and each part."""
-    from .geography import area_key
-
     parts = [area_key(p) for p in re.split(r",|\band\b|&", name)]
     return [k for k in (area_key(name), *parts) if k]
 
@@ -735,83 +677,12 @@ def _first(values: Iterable[object]) -> str | None:
     return items[0] if items else None
 
 
-def _closest(key: str, keys: dict[str, Entry], index: dict[str, list[str]]) -> list[tuple[Entry, float]]:
-    """Fuzzy candidates for `key` among `keys`, pre-selected cheaply by shared words."""
-    tokens = set(key.split()) - _STOPWORDS
-    if not tokens:
-        return []
-    need = max(1, len(tokens) - 1)
-    shared: dict[str, int] = defaultdict(int)
-    if len(tokens) >= 3:
-        # a candidate sharing all but one word has one of any two of them: seed from the two rarest
-        rare = sorted(tokens, key=lambda tok: len(index.get(tok, ())))[:2]
-        for cand in {c for tok in rare for c in index.get(tok, ())}:
-            shared[cand] = len(tokens & _significant(cand))
-    else:
-        for token in tokens:
-            for cand in index.get(token, ()):
-                shared[cand] += 1
-    out = []
-    for cand, n in shared.items():
-        if n < need or abs(len(cand) - len(key)) > 0.3 * max(len(cand), len(key)):
-            continue
-        # with thousands of registered names sharing "council" or "trust", most candidates differ
-        # in a word with no near twin: the word check (cached per word pair) rules them out first
-        if not _words_agree(key, cand):
-            continue
-        matcher = SequenceMatcher(None, key, cand, autojunk=False)
-        if matcher.quick_ratio() < FUZZY_CANDIDATE:
-            continue
-        score = matcher.ratio()
-        if score >= FUZZY_CANDIDATE:
-            out.append((keys[cand], score))
-    return out
+def partnership_area(name: str, registry: Registry | None = None) -> PartnershipArea | None:
+    """The ONS CSP area(s) of a partnership named as a page or the DHRD dataset names it (with the
+    bundled registry unless one is given); None when the name matches no area."""
+    return (registry or _bundled()).geography.match(name)
 
 
-def _words_agree(a: str, b: str) -> bool:
-    """Each significant word of either name has a near twin (a typo, not another word) in the other."""
-    wa, wb = _significant(a), _significant(b)
-    if not wa or not wb:
-        return False
-    only_a, only_b = wa - wb, wb - wa
-    return (all(any(_close(x, y) for y in only_b) for x in only_a)
-            and all(any(_close(x, y) for x in only_a) for y in only_b))
-
-
-@lru_cache(maxsize=65536)
-def _significant(key: str) -> frozenset[str]:
-    return frozenset(key.split()) - _STOPWORDS
-
-
-@lru_cache(maxsize=65536)
-def _close(x: str, y: str) -> bool:
-    if 2 * min(len(x), len(y)) < _TOKEN_CLOSE * (len(x) + len(y)):
-        return False  # the ratio cannot reach _TOKEN_CLOSE with lengths this far apart
-    # the characters the two words share (what SequenceMatcher.quick_ratio counts, without its set-up)
-    counts: dict[str, int] = {}
-    for c in y:
-        counts[c] = counts.get(c, 0) + 1
-    common = 0
-    for c in x:
-        n = counts.get(c, 0)
-        if n:
-            counts[c] = n - 1
-            common += 1
-    if 2 * common < _TOKEN_CLOSE * (len(x) + len(y)):
-        return False
-    return SequenceMatcher(None, x, y).ratio() >= _TOKEN_CLOSE
-
-
-def _written_as_name(span: str, form: str, text: str, start: int) -> bool:
-    """Whether words found in running text are written as the name of a body."""
-    letters = _NON_WORD.sub("", form)
-    if letters.isupper() or any(c.isdigit() for c in letters) or (letters and not letters.islower()
-                                                                 and len(form.split()) == 1 and len(letters) <= 6):
-        # acronyms and short coined names (SSAB, 4LSAB, MoJ) must be written exactly so
-        return _NON_WORD.sub("", span) == letters
-    significant = [w for w in _WORD.findall(span) if normalise(w) not in _STOPWORDS]
-    if not significant or not all(w[0].isupper() or w[0].isdigit() for w in significant):
-        return False
-    if len(significant) == 1 and _SENTENCE_END.search(text[:start]):
-        return False  # "Respect the wishes..." opens a sentence; it is not the charity
-    return True
+@functools.lru_cache(maxsize=1)
+def _bundled() -> Registry:
+    return Registry.load()

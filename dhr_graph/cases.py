@@ -29,16 +29,17 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, XSD
 
 from . import __version__, resources
-from .agencies import normalise
-from .inputfiles import decode_text, read_bytes, read_turtle
+from .agencynames import normalise
+from .inputfiles import decode_text, read_bytes, read_turtle, turtle_quads
 from .errors import InputError, StoreError
-from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter, slug
+from .iris import DEFAULT_INSTANCE_BASE, DHR, TOOL_IRI, Minter, reference_graph_iri
 from .parser import MONTHS
-from .rdf import TOOL_IRI, build_time, iri, lit
-from .store import GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
+from .nquads import iri, literal
+from .rdf import build_time
+from .store import GraphStore, drop_graph
 from .validation import Validator
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,11 @@ def bundled_dataset() -> Path:
 
 
 def case_links_graph(minter: Minter) -> str:
-    return f"{minter.base}graph/case-links"
+    return minter.case_links_graph()
 
 
 def dataset_graph(minter: Minter, dataset_iri: str) -> str:
-    return f"{minter.base}graph/dataset/{slug(dataset_iri.rsplit('/', 1)[-1])}"
+    return minter.dataset_graph(dataset_iri)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Flags:
     def load(cls) -> Flags:
         g = Graph()
         for name in SCHEME_FILES:
-            g.parse(resources.ontology_dir() / name, format="turtle")
+            read_turtle(resources.ontology_dir() / name, g)
         columns: dict[str, tuple[str, str]] = {}
         for concept, flag in sorted(g.subject_objects(DHR.dhrdFlag)):
             kind = "case" if (concept, RDF.type, DHR.CaseType) in g else "abuse"
@@ -192,7 +193,7 @@ class Dataset:
     def load(cls, path: str | Path | None = None) -> Dataset:
         source = Path(path) if path else bundled_dataset()
         g = read_turtle(source)
-        for node in g.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")):
+        for node in g.subjects(RDF.type, DCAT.Dataset):
             citation = g.value(node, DCTERMS.bibliographicCitation)
             if isinstance(node, URIRef) and isinstance(citation, Literal):
                 lic = g.value(node, DCTERMS.license)
@@ -201,17 +202,16 @@ class Dataset:
 
 
 def case_iri(minter: Minter, case: Case) -> str:
-    return f"{minter.base}case/dhrd/{slug(case.incident_id)}"
+    return minter.case(case.incident_id)
 
 
 def case_graph(minter: Minter, case: Case) -> str:
-    return f"{minter.base}graph/case/dhrd/{slug(case.incident_id)}"
+    return minter.case_graph(case.incident_id)
 
 
-_INTEGER, _GYM, _DT, _PI, _DEC = (f"http://www.w3.org/2001/XMLSchema#{t}"
-                                  for t in ("integer", "gYearMonth", "dateTime", "positiveInteger", "decimal"))
-_PROV = "http://www.w3.org/ns/prov#"
-_SKOS_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+_INTEGER, _GYM, _DT, _PI, _DEC = (str(XSD[t]) for t in ("integer", "gYearMonth", "dateTime", "positiveInteger", "decimal"))
+_PROV = str(PROV)
+_SKOS_LABEL = str(SKOS.prefLabel)
 
 
 def case_nquads(case: Case, flags: Flags, minter: Minter, dataset: Dataset, source: CaseSet,
@@ -226,17 +226,17 @@ def case_nquads(case: Case, flags: Flags, minter: Minter, dataset: Dataset, sour
 
     c = case_iri(minter, case)
     add(c, str(RDF.type), iri(str(DHR.Case)))
-    add(c, str(DCTERMS.identifier), lit(case.incident_id))
+    add(c, str(DCTERMS.identifier), literal(case.incident_id))
     partnership = minter.partnership(case.csp)
     add(c, str(DHR.partnership), iri(partnership))
     add(partnership, str(RDF.type), iri(str(DHR.CommunitySafetyPartnership)))
-    add(partnership, _SKOS_LABEL, lit(case.csp))
+    add(partnership, _SKOS_LABEL, literal(case.csp))
     if case.region:
-        add(c, str(DHR.recordedRegion), lit(case.region))
+        add(c, str(DHR.recordedRegion), literal(case.region))
     if case.year is not None:
-        add(c, str(DHR.yearOfDeath), lit(str(case.year), _INTEGER))
+        add(c, str(DHR.yearOfDeath), literal(str(case.year), _INTEGER))
         if case.month is not None:
-            add(c, str(DHR.deathMonth), lit(f"{case.year:04d}-{case.month:02d}", _GYM))
+            add(c, str(DHR.deathMonth), literal(f"{case.year:04d}-{case.month:02d}", _GYM))
     for column, value in case.flags:
         concept, kind = flags.columns[column]
         prop = (DHR.caseType if kind == "case" else DHR.abuseType) if value else \
@@ -245,14 +245,14 @@ def case_nquads(case: Case, flags: Flags, minter: Minter, dataset: Dataset, sour
     add(g, str(RDF.type), iri(_PROV + "Entity"))
     add(g, str(DCTERMS.subject), iri(c))
     add(g, _PROV + "wasDerivedFrom", iri(dataset.iri))
-    add(g, str(DCTERMS.bibliographicCitation), lit(dataset.citation))
+    add(g, str(DCTERMS.bibliographicCitation), literal(dataset.citation))
     if dataset.license:
         add(g, str(DCTERMS.license), iri(dataset.license))
-    add(g, str(DHR.recordFile), lit(Path(source.path).name))
-    add(g, str(DHR.sourceChecksum), lit(source.sha256))
+    add(g, str(DHR.recordFile), literal(Path(source.path).name))
+    add(g, str(DHR.sourceChecksum), literal(source.sha256))
     add(g, _PROV + "wasAttributedTo", iri(str(TOOL_IRI)))
-    add(g, _PROV + "generatedAtTime", lit(generated_at, _DT))
-    add(g, str(DCTERMS.hasVersion), lit(f"dhr-graph {__version__}"))
+    add(g, _PROV + "generatedAtTime", literal(generated_at, _DT))
+    add(g, str(DCTERMS.hasVersion), literal(f"dhr-graph {__version__}"))
     return g, "".join(out)
 
 
@@ -301,11 +301,11 @@ def _write(cases: CaseSet, report: ImportReport, flags: Flags, minter: Minter, d
         work.bulk_load("".join(parts).encode("utf-8"), ox.RdfFormat.N_QUADS)
         described = dataset_graph(minter, dataset.iri)
         drop_graph(work, described)
-        work.bulk_extend(parse_turtle_quads(dataset.path, described))
+        work.bulk_extend(turtle_quads(dataset.path, described))
         for path in sorted(resources.ontology_dir().glob("*.ttl")):  # reference data, as a build loads it
             graph = reference_graph_iri(path)
             drop_graph(work, graph)
-            work.bulk_extend(parse_turtle_quads(path, graph))
+            work.bulk_extend(turtle_quads(path, graph))
         validator = Validator.load(sorted((resources.shapes_dir() / "cases").glob("*.ttl")))
         for graph_iri, results in sorted(validator.check(work, list(graphs)).items(),
                                          key=lambda item: graphs[item[0]].line if item[0] in graphs else 0):
@@ -466,14 +466,14 @@ def link_cases(store: ox.Store, minter: Minter) -> LinkReport:
     tail = f" {iri(g)} .\n"
     lines = []
     for m in report.matches:
-        node = f"{m.review}/case-match/{m.case.rsplit('/', 1)[-1]}"
+        node = minter.case_match(m.review, m.case)
         for s, p, o in (
             (node, str(RDF.type), iri(str(DHR.CaseMatch))),
             (node, str(DHR.matchedReview), iri(m.review)),
             (node, str(DHR.matchedCase), iri(m.case)),
-            (node, str(DHR.confidence), lit(f"{m.confidence:.2f}", _DEC)),
-            (node, str(DHR.matchMethod), lit(m.method)),
-            (node, str(DHR.candidateCount), lit(str(m.candidates), _PI)),
+            (node, str(DHR.confidence), literal(f"{m.confidence:.2f}", _DEC)),
+            (node, str(DHR.matchMethod), literal(m.method)),
+            (node, str(DHR.candidateCount), literal(str(m.candidates), _PI)),
         ):
             lines.append(f"{iri(s)} {iri(p)} {o}{tail}")
         if m.candidates == 1:

@@ -28,6 +28,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from .terms import to_ox
+
 # Lexical forms of the XSD datatypes we check (XML Schema 1.1 Part 2); sh:datatype also
 # requires a well-formed value, so a datatype absent here is left to pySHACL.
 _LEXICAL = {
@@ -55,7 +57,7 @@ _COUNT_COMPONENTS = {SH.minCount, SH.maxCount, SH.hasValue}
 _UNDERSTOOD = {*_TARGETS, *_VALUE_COMPONENTS, *_COUNT_COMPONENTS, SH.path, SH.property, SH.message, SH.severity,
                SH.deactivated, SH.flags, SH.name, SH.description, SH.order, SH.group, SH.sparql, SH.declare,
                SH.defaultValue}
-_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_SUBCLASS = f"<{RDFS.subClassOf}>"
 
 
 class Unsupported(Exception):
@@ -329,7 +331,7 @@ def is_canonical(literal: Literal) -> bool:
     """Whether Oxigraph keeps this literal as written (it stores "4.0"^^xsd:decimal as "4")."""
     if literal.language or literal.datatype is None or literal.datatype == XSD.string:
         return True
-    term = ox.Literal(str(literal), datatype=ox.NamedNode(str(literal.datatype)))
+    term = to_ox(literal)
     return _stored(term) == term
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from .agencies import UNSPECIFIED, Registry, clean
+from .agencies import UNSPECIFIED, Registry
+from .agencynames import clean
 from .inputfiles import read_turtle
 from .errors import InputError
 from .identity import KEY_RE

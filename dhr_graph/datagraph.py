@@ -24,15 +24,13 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import resources
-from .inputfiles import require_regular
-from .errors import InputError
+from .inputfiles import rdf_quads
+from .terms import to_graph
 from .validation import (
     SEVERITIES,
     Finding,
     ValidationError,
     Validator,
-    _from_ox,
-    _FromOxCache,
     add_report,
     run_pyshacl,
     severity_name,
@@ -112,34 +110,11 @@ def _show(g: Graph, term: Node | None) -> str:
     return "" if term is None else term.n3(g.namespace_manager)
 
 
-def read_quads(path: str | Path) -> list[ox.Quad]:
-    """The statements of an RDF file, in the format its extension names; a clear error otherwise."""
-    path = Path(path)
-    try:
-        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower() or "?")
-    except ValueError:
-        fmt = None
-    if fmt is None:
-        raise InputError(str(path), "unknown RDF format (use .ttl, .nt, .nq, .trig, .rdf or .jsonld)")
-    require_regular(path, "an RDF file")
-    try:
-        # blank node labels are the file's own: two files' _:b1 are two nodes
-        return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True))
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except SyntaxError as exc:
-        raise InputError(str(path), f"cannot read {fmt.name}: {exc.msg}", exc.lineno) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), f"cannot read: {exc}") from None
-
-
 def read_graph(paths: Iterable[str | Path]) -> Graph:
     """RDF files as one rdflib graph, every literal as written."""
     graph = Graph()
-    convert = _FromOxCache()
     for path in paths:
-        for q in read_quads(path):
-            graph.add((convert(q.subject), convert(q.predicate), convert(q.object)))
+        to_graph(rdf_quads(path), graph)
     return graph
 
 
@@ -150,11 +125,11 @@ def validate_data(data: Sequence[str | Path], shapes: Sequence[str | Path] | Non
     Without `shapes`, the bundled shapes, which read the bundled ontology, schemes and agency
     registry: these are then added to the data graph, as a build does.
     """
-    quads = [q for path in data for q in read_quads(path)]
+    quads = [q for path in data for q in rdf_quads(path)]
     own_shapes = shapes is not None
     if shapes is None:
         shapes = sorted(resources.shapes_dir().glob("*.ttl"))
-        quads += [q for path in sorted(resources.ontology_dir().glob("*.ttl")) for q in read_quads(path)]
+        quads += [q for path in sorted(resources.ontology_dir().glob("*.ttl")) for q in rdf_quads(path)]
     shapes_graph = read_graph(shapes)
     store = ox.Store()
     store.extend(quads)
@@ -175,9 +150,7 @@ def validate_data(data: Sequence[str | Path], shapes: Sequence[str | Path] | Non
     if validator is not None and reason is None:
         return DataReport(tuple(sorted(validator.findings(store), key=_order)), "sparql")
     log.info("validating with pySHACL: %s", reason)
-    graph = Graph()
-    for q in quads:
-        graph.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+    graph = to_graph(quads)
     try:
         found = run_pyshacl(graph, shapes_graph)
     except ValidationError as exc:

@@ -14,40 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.term import Node
 
 from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
 from .netsafe import check_url, redact_url
-from .outputs import OutputFiles, atomic_output, is_stream  # noqa: F401 (atomic_output: imported from here)
+from .outputs import OutputFiles, is_stream
+from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
+from .terms import to_dataset
 
-# name -> (pyoxigraph format, keeps named graphs)
-RDF_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
-    "ttl": (ox.RdfFormat.TURTLE, False),
-    "nt": (ox.RdfFormat.N_TRIPLES, False),
-    "nq": (ox.RdfFormat.N_QUADS, True),
-    "trig": (ox.RdfFormat.TRIG, True),
-    "jsonld": (ox.RdfFormat.JSON_LD, True),
-    "rdfxml": (ox.RdfFormat.RDF_XML, False),
-}
-MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
 CONTEXT_FILE = "context.jsonld"
-
-
-def void_path(path: str | Path) -> Path:
-    """Where the dataset description of an export goes: `dhr.trig` -> `dhr.trig.void.ttl`."""
-    path = Path(path)
-    return path.with_name(f"{path.name}.void.ttl")
 
 
 def jsonld_context() -> dict[str, Any]:
@@ -90,7 +67,7 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
                 prefixes = PREFIXES if fmt not in ("nt", "nq") else None
                 ox.serialize(items, handle, rdf_format, prefixes=prefixes)
         if describe and not is_stream(path):
-            from .void import description_turtle  # void.py imports this module
+            from .void import description_turtle  # only when a description is written
 
             text = description_turtle(store, items, Path(path), fmt, publish_url=publish_url,
                                       byte_size=files.size(path))
@@ -101,50 +78,10 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
 
 def to_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> str:
     """JSON-LD compacted with the shipped context, inlined so the file parses offline."""
-    ds = to_rdflib(items)
+    ds = to_dataset(items)
     context = jsonld_context()
     text = ds.serialize(format="json-ld", context=context, auto_compact=True, indent=1)
     return text if text.endswith("\n") else text + "\n"
-
-
-def to_rdflib(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Dataset:
-    """An rdflib Dataset of pyoxigraph statements (triples land in the default graph)."""
-    ds = Dataset()
-    cache: dict[Any, Node] = {}
-
-    def conv(term: Any) -> Node:
-        node = cache.get(term)
-        if node is None:
-            node = cache[term] = rdflib_term(term)
-        return node
-
-    graphs: dict[Any, Any] = {}
-    for item in items:
-        g_term = getattr(item, "graph_name", None)
-        if g_term is None or isinstance(g_term, ox.DefaultGraph):
-            target = ds.default_graph
-        else:
-            target = graphs.get(g_term)
-            if target is None:
-                target = graphs[g_term] = ds.graph(conv(g_term))
-        target.add((conv(item.subject), conv(item.predicate), conv(item.object)))
-    return ds
-
-
-def rdflib_term(term: Any) -> Node:
-    """pyoxigraph term -> rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-    raise TypeError(f"unsupported RDF term {term!r}")
 
 
 def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:

@@ -11,11 +11,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import QueryError
+from .iris import PREFIXES
 from .queries import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 GRAPH_RESULT_FORMATS = ("turtle", "ntriples", "jsonld")  # CONSTRUCT and DESCRIBE
 _RDF = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+_XSD_STRING = PREFIXES["xsd"] + "string"
 
 
 def _short(value: str | None, width: int | None) -> str:
@@ -87,7 +89,7 @@ def _json_term(term: Any) -> dict[str, str]:
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+    elif term.datatype.value != _XSD_STRING:
         out["datatype"] = term.datatype.value
     return out
 
@@ -103,8 +105,6 @@ def as_json(result: QueryResult) -> str:
 
 def as_rdf(result: QueryResult, fmt: str) -> str:
     """The triples of a CONSTRUCT or DESCRIBE; Turtle uses the toolkit's prefixes."""
-    from .iris import PREFIXES
-
     prefixes = dict(PREFIXES) if fmt == "turtle" else None
     text = (ox.serialize(result.triples or [], format=_RDF[fmt], prefixes=prefixes) or b"").decode("utf-8")
     return text if text.endswith("\n") or not text else text + "\n"

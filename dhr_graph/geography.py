@@ -9,7 +9,8 @@ plus curated partnership names (skos:altLabel on areas in ontology/area-names.tt
 words partnerships add ("Community Safety Partnership", "Safer") taken off. A name that covers
 several CSPs (a county) gives all of them; the bodies of the area are then the ones they agree on.
 
-`partnership_area(name)` is the one public entry point for other modules.
+The registry (agencies.py) reads the areas with the rest of its graph and asks `Geography.match`;
+`agencies.partnership_area(name)` is the entry point for other modules.
 """
 
 from __future__ import annotations
@@ -18,17 +19,14 @@ import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 from rdflib.term import Node
 
-from .agencies import normalise
+from .agencynames import normalise
 from .iris import DHR, REGISTRY
 
-if TYPE_CHECKING:
-    from .agencies import Registry
 
 AREA = f"{REGISTRY}area/"
 
@@ -186,16 +184,3 @@ class Geography:
     def csp_codes(self) -> list[str]:
         """Every CSP area known, in code order."""
         return sorted(c for c, k in self.kinds.items() if k == "CSP")
-
-
-def partnership_area(name: str, registry: Registry | None = None) -> PartnershipArea | None:
-    """The ONS CSP area(s) of a partnership named as a page or the DHRD dataset names it (with the
-    bundled registry unless one is given); None when the name matches no area."""
-    return (registry or _bundled()).geography.match(name)
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled() -> Registry:
-    from .agencies import Registry
-
-    return Registry.load()

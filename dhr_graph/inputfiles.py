@@ -9,6 +9,7 @@ refusal is an `InputError` naming the file, and the line where there is one.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
     from rdflib import Graph
 
 
@@ -64,18 +66,69 @@ def decode_text(data: bytes, name: str, what: str) -> str:
                          data[: exc.start].count(b"\n") + 1) from None
 
 
-def read_turtle(path: str | Path) -> Graph:
-    """A Turtle file as an rdflib Graph; a file that is missing or not Turtle is one InputError line."""
-    from rdflib import Graph
+def rdf_quads(path: str | Path, fmt: ox.RdfFormat | None = None) -> list[ox.Quad]:
+    """The statements of an RDF file, in `fmt` or else the format its extension names.
 
-    graph = Graph()
+    The one reader of RDF files: Turtle reference data, shapes, schemes and registries (through
+    `turtle_quads` and `read_turtle`) and any data file (`validate --data`) go through Oxigraph's
+    parsers here, so the same file gives the same terms everywhere (every literal as written),
+    and a file that is missing, not a regular file or not RDF is one InputError naming the file
+    and the line."""
+    return _parse(path, fmt)[0]
+
+
+def turtle_quads(path: str | Path, graph_iri: str | None = None) -> list[ox.Quad]:
+    """The statements of a Turtle file, in the named graph `graph_iri` (else the default graph)."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(graph_iri) if graph_iri is not None else ox.DefaultGraph()
+    return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in _parse(path, ox.RdfFormat.TURTLE)[0]]
+
+
+def read_turtle(path: str | Path, graph: Graph | None = None) -> Graph:
+    """A Turtle file as an rdflib Graph (added to `graph` when given), with the file's prefixes
+    bound; read as `rdf_quads` reads it, so with the same errors and every literal as written."""
+    import pyoxigraph as ox
+
+    from .terms import to_graph
+
+    quads, prefixes = _parse(path, ox.RdfFormat.TURTLE)
+    out = to_graph(quads, graph)
+    for prefix, namespace in prefixes.items():
+        out.bind(prefix, namespace, override=False)
+    return out
+
+
+def _parse(path: str | Path, fmt: ox.RdfFormat | None) -> tuple[list[ox.Quad], dict[str, str]]:
+    import pyoxigraph as ox
+
+    name, what = str(path), f"a {fmt.name} file" if fmt is not None else "an RDF file"
+    if fmt is None:
+        try:
+            fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".").lower() or "?")
+        except ValueError:
+            fmt = None
+        if fmt is None:
+            raise InputError(name, "unknown RDF format (use .ttl, .nt, .nq, .trig, .rdf or .jsonld)")
+    require_regular(path, what)
     try:
-        graph.parse(path, format="turtle")
+        # relative IRIs resolve against the file; blank node labels are the file's own (two files'
+        # _:b1 are two nodes)
+        parser = ox.parse(path=name, format=fmt, base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True)
+        return list(parser), dict(parser.prefixes)
+    except SyntaxError as exc:
+        raise InputError(name, f"cannot read {fmt.name}: {_message(exc)}", exc.lineno) from None
     except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many parser error types
-        raise InputError(str(path), f"not valid Turtle: {' '.join(str(exc).split())}") from None
-    return graph
+        raise InputError(name, "no such file") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(name, f"cannot read: {exc}") from None
+
+
+def _message(exc: SyntaxError) -> str:
+    """Oxigraph's parse error without its own "at line L column C" (the error gives the line)."""
+    text = re.sub(r"^Parser error at line \d+ (column \d+|between columns \d+ and \d+): ", "",
+                  " ".join(str(exc.msg or exc).split()))
+    return text + (f" (column {exc.offset})" if exc.offset else "")
 
 
 def require_regular(path: str | Path, what: str) -> None:

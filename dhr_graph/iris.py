@@ -16,8 +16,9 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 DHR_BASE = "https://w3id.org/dhr-graph/"
@@ -169,3 +170,92 @@ class Minter:
     def local_agency(self, csp: str, name: str) -> str:
         """A body known only by its name in one partnership area."""
         return f"{self.base}agency/{slug(csp)}/{slug(name)}"
+
+    # case metadata (cases.py)
+    def case(self, incident_id: str) -> str:
+        """A case (incident) of the DHRD dataset."""
+        return f"{self.base}case/dhrd/{slug(incident_id)}"
+
+    def case_graph(self, incident_id: str) -> str:
+        return f"{self.base}graph/case/dhrd/{slug(incident_id)}"
+
+    def dataset_graph(self, dataset_iri: str) -> str:
+        """The graph holding the description of a dataset the cases come from."""
+        return f"{self.base}graph/dataset/{slug(dataset_iri.rsplit('/', 1)[-1])}"
+
+    def case_links_graph(self) -> str:
+        """The one graph of matches between reviews and cases (recomputed as a whole)."""
+        return f"{self.base}graph/case-links"
+
+    def case_match(self, review_iri: str, case_iri: str) -> str:
+        """The node recording why a review was matched to a case."""
+        return f"{review_iri}/case-match/{case_iri.rsplit('/', 1)[-1]}"
+
+
+# ---------------------------------------------------------------- fixed IRIs and where things live
+
+TOOL_IRI = URIRef(DHR_BASE + "def/tool/dhr-graph")  # the agent every graph the toolkit writes is attributed to
+DATASET_IRI = URIRef(DHR_BASE + "dataset")  # the dataset an export describes (void.py)
+SECTOR_SCHEME = str(SCHEME) + "sector/"  # concepts of the sector scheme (ontology/sectors.ttl)
+CSP_PATTERN = str(REGISTRY) + "pattern/community-safety-partnership"  # ontology/agency-patterns.ttl
+
+
+def reference_graph_iri(source: Path, bundled: bool = True) -> str:
+    """Named graph of a reference file: `.../graph/{stem}` if shipped, `.../graph/user/{stem}` if not.
+
+    User files get their own path so that a user's `agencies.ttl` extends the bundled
+    registry instead of replacing its graph.
+    """
+    return f"{GRAPH}{source.stem}" if bundled else f"{GRAPH}user/{slug(source.stem)}"
+
+
+def registry_dataset(name: str) -> str:
+    """The dcat:Dataset IRI of a generated registry file (`registry/{name}`)."""
+    return f"{REGISTRY}{name}"
+
+
+# Links (links/): the links a review holds as the later review live in its own named graph
+# `{base}graph/links/{key}`; its link-feature record, a cache, in the internal graph
+# `{base}graph/internal/link-features/{key}`, which exports and publishing leave out.
+_LINKS_GRAPH = re.compile(r"[/#]graph/links/[^/#]+$")
+_FEATURES = "link-features"
+_FEATURES_GRAPH = re.compile(rf"[/#]graph/internal/{_FEATURES}/[^/#]+$")
+
+
+def _split_review(review_iri: str) -> tuple[str, str]:
+    """(base, key) of a review IRI `{base}review/{key}` (see `Minter.review`)."""
+    base, sep, key = review_iri.rpartition("review/")
+    if not sep or not key:
+        raise ValueError(f"not a review IRI: {review_iri!r}")
+    return base, key
+
+
+def links_graph_iri(review_iri: str) -> str:
+    """`{base}graph/links/{key}` for the review `{base}review/{key}`."""
+    base, key = _split_review(review_iri)
+    return f"{base}graph/links/{key}"
+
+
+def features_graph_iri(review_iri: str) -> str:
+    """`{base}graph/internal/link-features/{key}` for the review `{base}review/{key}`."""
+    base, key = _split_review(review_iri)
+    return internal_graph(base, f"{_FEATURES}/{key}")
+
+
+def is_links_graph(graph_iri: str) -> bool:
+    return _LINKS_GRAPH.search(graph_iri) is not None
+
+
+def is_features_graph(graph_iri: str) -> bool:
+    return _FEATURES_GRAPH.search(graph_iri) is not None
+
+
+def link_iri(basis: str, earlier: str, later: str, earlier_rec: str | None = None, later_rec: str | None = None) -> str:
+    """`{base}link/{basis}/{earlier key}/{later key}`, and the two recommendations' numbers for a
+    recurring recommendation: the same link always gets the same IRI."""
+    base, later_key = _split_review(later)
+    earlier_key = earlier.rsplit("/", 1)[-1]
+    iri = f"{base}link/{basis}/{earlier_key}/{later_key}"
+    if later_rec and earlier_rec:
+        iri += f"/{earlier_rec.rsplit('/', 1)[-1]}/{later_rec.rsplit('/', 1)[-1]}"
+    return iri

@@ -26,12 +26,13 @@ from .agencies import Registry
 from .curation import Curation
 from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
-from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
+from .inputfiles import turtle_quads
+from .iris import DEFAULT_INSTANCE_BASE, DHR, PREFIXES, Minter, reference_graph_iri
 from .parser import parse_page
 from .rdf import build_time, recommendation_iris, review_nquads
 from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
-from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
+from .store import BackgroundLoad, GraphStore, drop_graph
 from .themes import ThemeScheme
 from .validation import ValidationResult, Validator
 
@@ -275,7 +276,7 @@ def _build(
             for path in tk.reference_files():
                 iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
                 drop_graph(work, iri)
-                work.bulk_extend(parse_turtle_quads(path, iri))
+                work.bulk_extend(turtle_quads(path, iri))
 
             # SHACL, every check once for all new reviews (see validation.py)
             checked = time.perf_counter()
@@ -344,7 +345,7 @@ def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = N
     yield outcome, review
 
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 _RECOMMENDATION = ox.NamedNode(f"{DHR}Recommendation")
 
 

@@ -34,7 +34,7 @@ _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)"
     r"(?:\s*=\s*(?P<default>\S+))?(?P<required>\s+required)?\s*(?:--\s*(?P<doc>.*))?$"
 )
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = PREFIXES["xsd"]
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def _reviews_as_iris(store: Any, nq: NamedQuery,
     return bindings
 
 
-_IDENTIFIER, _REVIEW = "http://purl.org/dc/terms/identifier", "https://w3id.org/dhr-graph/def/Review"
+_IDENTIFIER, _REVIEW = PREFIXES["dcterms"] + "identifier", PREFIXES["dhr"] + "Review"
 
 
 def run_named(store: GraphStore | str | Path, name: str, **params: Any) -> QueryResult:

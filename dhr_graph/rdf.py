@@ -18,16 +18,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Graph
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from . import __version__
 from .identity import identify
-from .iris import DHR, Minter, recommendation_ids
+from .iris import DHR, TOOL_IRI, Minter, recommendation_ids
+from .nquads import iri, literal
 from .records import EnrichedReview, Recommendation, Resolution
-
-TOOL_IRI = URIRef("https://w3id.org/dhr-graph/def/tool/dhr-graph")
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+from .terms import to_graph
 
 
 def build_time() -> str:
@@ -40,19 +40,6 @@ def build_time() -> str:
 def review_key(enriched: EnrichedReview, minter: Minter) -> str:
     """The review's key by the identity rule of identity.py (the same under any base IRI)."""
     return identify(enriched.review).key
-
-
-def iri(value: str) -> str:
-    """An IRI as an N-Triples term (the minter and the registry only make IRI-safe values)."""
-    return f"<{value}>"
-
-
-def lit(value: str, datatype: str | None = None) -> str:
-    """A literal as an N-Triples term: backslash, quote, line feed and carriage return escaped,
-    every other character written as itself; plain strings are written without a datatype."""
-    if "\\" in value or '"' in value or "\n" in value or "\r" in value:
-        value = value.translate(_ESCAPES)
-    return f'"{value}"^^<{datatype}>' if datatype else f'"{value}"'
 
 
 # the terms every review uses, written once
@@ -103,38 +90,38 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
     gname = iri(graph_iri)
     csp = iri(minter.partnership(review.csp))
     add(rv, t["type"], t["Review"])
-    add(rv, t["identifier"], lit(key))
+    add(rv, t["identifier"], literal(key))
     if review.title:
-        add(rv, t["title"], lit(review.title))
+        add(rv, t["title"], literal(review.title))
     add(rv, t["partnership"], csp)
     add(csp, t["type"], t["CSP"])
-    add(csp, t["prefLabel"], lit(review.csp))
+    add(csp, t["prefLabel"], literal(review.csp))
     for area in enriched.extra.get("csp_areas", ()):  # type: ignore[attr-defined]
         add(csp, t["area"], iri(str(area)))  # the ONS CSP area (registry/area/E22...), see geography.py
     if review.published:
-        add(rv, t["issued"], lit(review.published, _GYM))
+        add(rv, t["issued"], literal(review.published, _GYM))
     if review.year_of_death is not None:
-        add(rv, t["yearOfDeath"], lit(str(review.year_of_death), _INT))  # an integer: OWL 2 has no year type
+        add(rv, t["yearOfDeath"], literal(str(review.year_of_death), _INT))  # an integer: OWL 2 has no year type
     if review.extracted_count is not None:
-        add(rv, t["extractedCount"], lit(str(review.extracted_count), _NNI))
+        add(rv, t["extractedCount"], literal(str(review.extracted_count), _NNI))
     if review.summary:
-        add(rv, t["abstract"], lit(review.summary))
+        add(rv, t["abstract"], literal(review.summary))
     if review.source:
-        add(rv, t["sourceLabel"], lit(review.source))
+        add(rv, t["sourceLabel"], literal(review.source))
 
     # provenance of the graph itself
     add(gname, t["type"], t["Entity"])
     add(gname, t["subject"], rv)
     source_file = Path(review.source_path).name or Path(review.record_file or "").name
     if source_file:  # a record with no page of its own has its records file as its source
-        add(gname, t["sourceFile"], lit(source_file))
+        add(gname, t["sourceFile"], literal(source_file))
     if review.record_file:  # built from a records file a person may have corrected (record_io.py)
-        add(gname, t["recordFile"], lit(Path(review.record_file).name))
+        add(gname, t["recordFile"], literal(Path(review.record_file).name))
     if review.sha256:
-        add(gname, t["sourceChecksum"], lit(review.sha256))
+        add(gname, t["sourceChecksum"], literal(review.sha256))
     add(gname, t["attributed"], t["tool"])
-    add(gname, t["generated"], lit(generated_at or build_time(), _DT))
-    add(gname, t["hasVersion"], lit(f"dhr-graph {__version__}"))
+    add(gname, t["generated"], literal(generated_at or build_time(), _DT))
+    add(gname, t["hasVersion"], literal(f"dhr-graph {__version__}"))
 
     rec_iris = recommendation_iris([er.recommendation for er in enriched.recommendations], key, minter)
     for position, (er, rec_iri) in enumerate(zip(enriched.recommendations, rec_iris), start=1):
@@ -143,15 +130,15 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
         add(rv, t["recommendation"], ri)
         add(ri, t["type"], t["Recommendation"])
         add(ri, t["review"], rv)
-        add(ri, t["number"], lit(rec.number))
-        add(ri, t["position"], lit(str(position), _PI))
-        add(ri, t["text"], lit(rec.text))
+        add(ri, t["number"], literal(rec.number))
+        add(ri, t["position"], literal(str(position), _PI))
+        add(ri, t["text"], literal(rec.text))
         for i, res in enumerate(er.addressees, start=1):
             node = iri(minter.addressing(rec_iri, i))
             add(ri, t["addressedTo"], iri(res.iri))
             add(ri, t["addressing"], node)
             add(node, t["type"], t["Addressing"])
-            add(node, t["position"], lit(str(i), _PI))
+            add(node, t["position"], literal(str(i), _PI))
             _resolution(add, node, res)
         for i, res in enumerate(er.mentions, start=1):
             node = iri(minter.mention(rec_iri, i))
@@ -167,7 +154,7 @@ def review_nquads(enriched: EnrichedReview, minter: Minter, generated_at: str | 
             add(node, t["type"], t["ThemeAssignment"])
             add(node, t["theme"], theme)
             for words in ta.evidence:
-                add(node, t["evidence"], lit(words))
+                add(node, t["evidence"], literal(words))
     return graph_iri, "".join(lines)
 
 
@@ -175,32 +162,31 @@ def _resolution(add: Callable[[str, str, str], None], node: str, res: Resolution
     """The record of how a name was resolved, plus the body itself when it is not registered."""
     t = _T
     agency = iri(res.iri)
-    add(node, t["surfaceForm"], lit(res.surface))
+    add(node, t["surfaceForm"], literal(res.surface))
     add(node, t["addressee"], agency)
-    add(node, t["resolutionMethod"], lit(res.method))
-    add(node, t["confidence"], lit(f"{res.confidence:.2f}", _DEC))
+    add(node, t["resolutionMethod"], literal(res.method))
+    add(node, t["confidence"], literal(f"{res.confidence:.2f}", _DEC))
     if res.registered:
         return
     add(agency, t["type"], t["AddresseeGroup"] if res.kind == "group" else t["Agency"])
     if res.kind != "group":
         add(agency, t["type"], t["Organization"])
-    add(agency, t["prefLabel"], lit(res.label))
-    add(agency, t["scope"], lit(res.scope))
+    add(agency, t["prefLabel"], literal(res.label))
+    add(agency, t["scope"], literal(res.scope))
     if res.sector:
         add(agency, t["classification"], iri(res.sector))
     if res.locality:
-        add(agency, t["locality"], lit(res.locality))
+        add(agency, t["locality"], literal(res.locality))
     if res.successor:  # e.g. a CCG named by a review, and the ICB that took over from it
         add(agency, t["succeededBy"], iri(res.successor))
         if res.succession_date:
-            add(agency, t["successionDate"], lit(res.succession_date, _DATE))
+            add(agency, t["successionDate"], literal(res.succession_date, _DATE))
 
 
 def nquads_graph(nquads: str) -> Graph:
-    """N-Quads text of one named graph -> an rdflib Graph of its triples (for pySHACL, tests, exports)."""
-    # each line ends with its graph's IRI: drop it and read the rest as N-Triples
-    return Graph().parse(data="".join(line[:line.rindex(" <")] + " .\n" for line in nquads.splitlines()),
-                         format="nt")
+    """N-Quads text of one named graph -> an rdflib Graph of its triples (for pySHACL, tests, exports),
+    every literal as written (terms.py)."""
+    return to_graph(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
 
 
 def review_graph(enriched: EnrichedReview, minter: Minter, generated_at: str | None = None) -> tuple[str, Graph]:

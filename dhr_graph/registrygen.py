@@ -31,24 +31,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, SKOS, XSD
 
-from .agencies import normalise
-from .iris import DHR, REGISTRY, slug
+from .agencynames import normalise
+from .inputfiles import read_turtle
+from .iris import DHR, REGISTRY, SECTOR_SCHEME, registry_dataset, slug
 
 log = logging.getLogger(__name__)
 
 AG = f"{REGISTRY}agency/"
 AREA = f"{REGISTRY}area/"
-SECTOR = "https://w3id.org/dhr-graph/scheme/sector/"
+SECTOR = SECTOR_SCHEME
 WIKIDATA = "http://www.wikidata.org/entity/"
 GSS, ODS, HMPPS, GOVUK = (str(DHR[n]) for n in ("GSSCode", "ODSCode", "HMPPSCode", "GOVUKCode"))
 CCG_END = "2022-07-01"  # clinical commissioning groups were abolished; ICBs took over
 
 _PREFIXES = {
     "ag": AG, "area": AREA, "dhr": str(DHR), "sector": SECTOR, "skos": str(SKOS),
-    "org": "http://www.w3.org/ns/org#", "owl": "http://www.w3.org/2002/07/owl#",
-    "dcterms": str(DCTERMS), "xsd": "http://www.w3.org/2001/XMLSchema#", "wd": WIKIDATA,
+    "org": str(ORG), "owl": str(OWL), "dcterms": str(DCTERMS), "xsd": str(XSD), "wd": WIKIDATA,
 }
 
 
@@ -149,7 +149,7 @@ class RegistryBuilder:
         self.ref = reference
         self.curated = Graph()
         for path in curated:
-            self.curated.parse(path, format="turtle")
+            read_turtle(path, self.curated)
         # official code -> IRI of a hand-written body that declares it (keeps curated IRIs)
         self.pins: dict[str, str] = {}
         for body, code in self.curated.subject_objects(DCTERMS.identifier):
@@ -551,9 +551,9 @@ def _header(name: str, title: str, description: str) -> str:
             f"# curate names in ontology/agencies.ttl instead. Contains public sector information licensed under the\n"
             f"# Open Government Licence v3.0 (ONS, NHS England ODS, MHCLG); local-authority names and codes compiled by\n"
             f"# mySociety (CC BY 4.0); constants from RCPCH (MIT) and HM Prison and Probation Service (MIT, (c) Crown).\n\n"
-            f"<https://w3id.org/dhr-graph/registry/{name}> a <http://www.w3.org/ns/dcat#Dataset> ;\n"
+            f"<{registry_dataset(name)}> a <{DCAT.Dataset}> ;\n"
             f"    dcterms:title {_lit(title, 'en')} ;\n    dcterms:description {_lit(description, 'en')} ;\n"
-            f"    dcterms:source <https://w3id.org/dhr-graph/registry/reference> ;\n"
+            f"    dcterms:source <{registry_dataset('reference')}> ;\n"
             f"    dcterms:license <http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/> ,\n"
             f"        <https://creativecommons.org/licenses/by/4.0/> .\n")
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import pyoxigraph as ox
 
 from .errors import RemoteError, StoreError
+from .iris import PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ Params = list[tuple[str, str]]
 # runs a query with extra request parameters and gives the parsed result
 Ask = Callable[[str, Params], object]
 
-_REVIEW = "https://w3id.org/dhr-graph/def/Review"
+_REVIEW = PREFIXES["dhr"] + "Review"
 FIX = ("make the server's default graph the union of its named graphs "
        "(Oxigraph: 'oxigraph serve --union-default-graph'; Fuseki: tdb2:unionDefaultGraph true)")
 

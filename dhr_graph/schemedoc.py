@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from . import __version__, resources
 from .errors import DhrGraphError, InputError
+from .inputfiles import read_turtle
 from .iris import DHR
 
 #: Pages that the index links besides the scheme pages, if they are in the output folder.
@@ -106,17 +107,8 @@ class _Site:
 
 
 def load_source(path: Path) -> Graph:
-    """Parse one Turtle file, turning any failure into an InputError that names the file."""
-    graph = Graph()
-    try:
-        graph.parse(path, format="turtle")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputError(str(path), "is a folder, not a Turtle file") from None
-    except Exception as exc:  # rdflib raises many parser error types
-        raise _syntax_error(path, exc) from None
-    return graph
+    """One Turtle file (inputfiles.read_turtle: a failure is an InputError naming the file and line)."""
+    return read_turtle(path)
 
 
 def write_docs(sources: Sequence[Path], out_dir: Path, ontology: Path | None = None) -> list[Path]:
@@ -168,17 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _syntax_error(path: Path, exc: Exception) -> InputError:
-    """One line from rdflib's multi-line parser messages: the line number and the reason."""
-    text = str(exc)
-    found = re.match(r"at line (\d+) of <[^>]*>:\s*(.*?)(?:\s+at \^ in:.*)?$", text, re.DOTALL)
-    if found:
-        return InputError(str(path), f"not valid Turtle: {' '.join(found.group(2).split())}",
-                          int(found.group(1)))
-    reason = " ".join(text.split()) or type(exc).__name__
-    return InputError(str(path), f"not valid Turtle: {reason[:300]}")
 
 
 def _plan(path: Path, graph: Graph, ontology: Graph) -> _Page:

@@ -8,8 +8,8 @@ readers read the previous store meanwhile (they never rename or delete anything)
 
 A folder is only ever replaced when it is a store: it holds the marker file written by every
 write, or nothing but database files (stores written before the marker), or nothing at all.
-Review graphs arrive as N-Quads text (rdf.py); rdflib graphs, where a caller has them, go
-through `to_quads`.
+Review graphs arrive as N-Quads text (nquads.py); rdflib graphs, where a caller has them, go
+through `terms.to_quads`.
 """
 
 from __future__ import annotations
@@ -32,11 +32,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from .errors import StoreError
-from .iris import GRAPH, is_internal_graph, slug
+from .iris import is_internal_graph
 from .sparqlscan import refuse_service
 
 DEFAULT_STORE = "dhr-store"
@@ -59,57 +57,6 @@ def default_store_path() -> Path:
     if not value.strip():
         raise StoreError("DHR_GRAPH_STORE is set but empty: name a store folder, or unset it for ./dhr-store")
     return Path(value)
-
-
-def reference_graph_iri(source: Path, bundled: bool = True) -> str:
-    """Named graph of a reference file: `.../graph/{stem}` if shipped, `.../graph/user/{stem}` if not.
-
-    User files get their own path so that a user's `agencies.ttl` extends the bundled
-    registry instead of replacing its graph.
-    """
-    return f"{GRAPH}{source.stem}" if bundled else f"{GRAPH}user/{slug(source.stem)}"
-
-
-class _TermConverter:
-    """rdflib -> pyoxigraph terms, caching the IRIs that repeat on every review."""
-
-    def __init__(self) -> None:
-        self._iris: dict[str, ox.NamedNode] = {}
-
-    def iri(self, value: str) -> ox.NamedNode:
-        node = self._iris.get(value)
-        if node is None:
-            node = self._iris[value] = ox.NamedNode(value)
-        return node
-
-    def term(self, t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(t, URIRef):
-            return self.iri(str(t))
-        if isinstance(t, Literal):
-            if t.language:
-                return ox.Literal(str(t), language=t.language)
-            if t.datatype:
-                return ox.Literal(str(t), datatype=self.iri(str(t.datatype)))
-            return ox.Literal(str(t))
-        if isinstance(t, BNode):
-            return ox.BlankNode(str(t))
-        raise TypeError(f"unsupported RDF term {t!r}")
-
-
-def to_quads(graph: Graph, graph_iri: str, conv: _TermConverter | None = None) -> list[ox.Quad]:
-    conv = conv or _TermConverter()
-    g = conv.iri(graph_iri)
-    term = conv.term
-    return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]  # type: ignore[arg-type]  # no literal subjects
-
-
-def parse_turtle_quads(path: Path, graph_iri: str) -> list[ox.Quad]:
-    g = ox.NamedNode(graph_iri)
-    try:
-        return [ox.Quad(t.subject, t.predicate, t.object, g)
-                for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
-    except (SyntaxError, OSError) as exc:
-        raise StoreError(f"{path}: cannot read Turtle: {exc}") from None
 
 
 class GraphStore:

@@ -17,7 +17,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from .errors import DhrGraphError
+from .errors import DhrGraphError, InputError
+from .inputfiles import read_turtle
 from .iris import DHR
 from .records import ThemeAssignment
 from .resources import ontology_dir
@@ -345,12 +346,10 @@ class ThemeScheme:
         files += [Path(p) for p in extra]
         graph = Graph()
         for f in files:
-            if not f.is_file():
-                raise ThemeSchemeError(f"theme scheme file not found: {f}")
             try:
-                graph.parse(f, format="turtle")
-            except Exception as exc:  # rdflib raises several parser-specific types
-                raise ThemeSchemeError(f"cannot read theme scheme {f}: {exc}") from exc
+                read_turtle(f, graph)
+            except InputError as exc:
+                raise ThemeSchemeError(f"cannot read theme scheme {exc}") from None
         return cls(graph, files)
 
     def source_files(self) -> list[Path]:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .inputfiles import require_regular
+from .inputfiles import rdf_quads
 from .errors import InputError, StoreError
-from .iris import DHR, DHR_BASE
+from .iris import DHR, DHR_BASE, PREFIXES
 from .store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,7 @@ def read_triples(path: Path) -> list[ox.Triple]:
     if fmt is None:
         raise InputError(str(path), f"cannot tell the RDF format from {path.suffix or 'no extension'!r} "
                                     f"(use one of {', '.join(sorted(FORMATS))}; datasets such as TriG are not taken)")
-    require_regular(path, "an RDF file")
-    try:
-        return [ox.Triple(q.subject, q.predicate, q.object)
-                for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())]
-    except SyntaxError as exc:
-        raise InputError(str(path), " ".join(str(exc).split())) from None
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in rdf_quads(path, fmt)]
 
 
 def check_graph_iri(store: GraphStore, graph: str) -> ox.NamedNode:
@@ -63,7 +56,7 @@ def check_graph_iri(store: GraphStore, graph: str) -> ox.NamedNode:
     return node
 
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDF_TYPE = PREFIXES["rdf"] + "type"
 
 
 def load_user_graph(store: GraphStore, files: Sequence[Path], graph: str) -> int:

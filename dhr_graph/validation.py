@@ -41,13 +41,15 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
 from . import resources
-from .inputfiles import require_regular
+from .inputfiles import read_turtle
 from .errors import DhrGraphError, InputError
 from .coreshapes import Check, Unsupported, compile_shapes
 from .iris import DHR, GRAPH
 from .parser import natural_key
 from .sparqlscan import service_calls
+from .nquads import graph_text
 from .store import GraphStore
+from .terms import ToRdflib, to_ox, to_ox_iri, to_ox_subject, to_rdflib
 
 DEFAULT_BATCH = 250  # reviews per pySHACL run: large enough to amortise, small enough for memory
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -58,7 +60,6 @@ _OWNER_LINKS = tuple(ox.NamedNode(str(p)) for p in (DHR.addressing, DHR.mention,
 _NAMING_LINKS = tuple(ox.NamedNode(str(p)) for p in (DHR.addressedTo, DHR.mentions))
 _NUMBER, _TYPE, _REVIEW, _SOURCE_FILE = (ox.NamedNode(str(t)) for t in (DHR.number, RDF.type, DHR.Review,
                                                                          DHR.sourceFile))
-_XSD_STRING = str(XSD.string)
 REFERENCE_GRAPH = str(GRAPH) + "reference"  # where reference data sits in a batch's SPARQL store
 
 
@@ -147,7 +148,7 @@ class ReviewGraph:
     @classmethod
     def from_graph(cls, iri: str, graph: Graph, source: str) -> ReviewGraph:
         """From an rdflib Graph of the review's triples."""
-        return cls(iri, source, _as_nquads(graph, iri))
+        return cls(iri, source, graph_text(graph, iri))
 
 
 # ---------------------------------------------------------------- SHACL-SPARQL, set-at-a-time
@@ -161,7 +162,7 @@ class SparqlConstraint:
     orders of magnitude faster than rdflib's on these joins and aggregates.
     """
 
-    shape: URIRef
+    shape: Node  # an IRI or a blank node
     target: URIRef
     severity: URIRef
     message: str
@@ -173,10 +174,11 @@ class SparqlConstraint:
         out = []
         for shape, node in shapes.subject_objects(SH.sparql):
             targets = list(shapes.objects(shape, SH.targetClass))
-            if len(targets) != 1 or shapes.value(shape, SH.path) is not None:
+            if len(targets) != 1 or not isinstance(targets[0], URIRef) or shapes.value(shape, SH.path) is not None:
                 raise ValidationError(
-                    f"shape {shape}: SHACL-SPARQL constraints need a node shape with exactly one sh:targetClass")
-            if (shapes.value(node, SH.deactivated) or Literal(False)).toPython() is True:
+                    f"shape {shape}: SHACL-SPARQL constraints need a node shape with exactly one sh:targetClass (an IRI)")
+            deactivated = shapes.value(node, SH.deactivated)
+            if isinstance(deactivated, Literal) and deactivated.toPython() is True:
                 continue
             select = str(shapes.value(node, SH.select) or "")
             if not select:
@@ -188,7 +190,7 @@ class SparqlConstraint:
                 prefixes[str(shapes.value(decl, SH.prefix))] = str(shapes.value(decl, SH.namespace))
             severity = shapes.value(shape, SH.severity) or SH.Violation  # a shape's, as in SHACL
             message = shapes.value(node, SH.message) or shapes.value(shape, SH.message) or Literal("does not conform")
-            constraint = cls(shape, targets[0], URIRef(severity), str(message),
+            constraint = cls(shape, targets[0], URIRef(str(severity)), str(message),
                              _THIS_RE.sub("?this", select), prefixes)
             try:
                 list(constraint.run(ox.Store()))
@@ -205,35 +207,22 @@ class SparqlConstraint:
         which joins in the order written, up to 100x slower on some of these queries.) So a
         constraint's own patterns must bind `$this`, as all of ours do.
         """
-        targets = {s["subject"] for s in store.query(
-            f"SELECT ?subject WHERE {{ ?subject a/<{RDFS.subClassOf}>* <{self.target}> }}",
-            use_default_graph_as_union=True)}
+        found = store.query(f"SELECT ?subject WHERE {{ ?subject a/<{RDFS.subClassOf}>* <{self.target}> }}",
+                            use_default_graph_as_union=True)
+        assert isinstance(found, ox.QuerySolutions)
+        targets = {s["subject"] for s in found}
         solutions = store.query(self.text, prefixes=self.prefixes, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValidationError(f"shape {self.shape}: its SHACL-SPARQL query must be a SELECT query")
         names = [v.value for v in solutions.variables]
         if "this" not in names:
             raise ValidationError(f"shape {self.shape}: its SHACL-SPARQL query must select $this")
         for solution in solutions:
             if solution["this"] in targets:
-                yield {name: _from_ox(solution[name]) for name in names if solution[name] is not None}
+                yield {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
 
     def render(self, row: dict[str, Node]) -> str:
         return _VAR_RE.sub(lambda m: str(row.get(m.group(1), m.group(0))), self.message)
-
-
-def _from_ox(term: object) -> Node:
-    """pyoxigraph term -> rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)  # rdflib writes simple literals without a datatype
-        # as written: rdflib would otherwise rewrite an ill-typed "none"^^xsd:boolean as "false"
-        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    raise TypeError(f"unsupported RDF term {term!r}")
 
 
 class _BatchStore(SimpleMemory):
@@ -328,7 +317,7 @@ class Validator:
     def _reference_nquads(self) -> str:
         """The reference data for batch stores, written once and only if a batch is validated
         (a build validates in the store itself, which holds the reference graphs)."""
-        return _as_nquads(self.reference, REFERENCE_GRAPH)
+        return graph_text(self.reference, REFERENCE_GRAPH)
 
     @property
     def engine(self) -> str:
@@ -377,7 +366,7 @@ class Validator:
         clock = time.perf_counter()
         out: list[Finding] = []
         if self.checks is not None:
-            convert = _FromOxCache()
+            convert = ToRdflib()
             for c in self.checks:
                 out.extend(Finding(convert(focus), c.path, convert(value) if value is not None else None, c.shape,
                                    component, c.severity, c.message) for focus, value, component in c.run(store))
@@ -418,7 +407,7 @@ class Validator:
     def _pyshacl(self, store: ox.Store) -> list[Finding]:
         """The general engine, for shapes that coreshapes.py does not compile."""
         data = _batch_graph()
-        convert = _FromOxCache()
+        convert = ToRdflib()
         for q in store.quads_for_pattern(None, None, None, None):
             data.store.add((convert(q.subject), convert(q.predicate), convert(q.object)), data)
         return run_pyshacl(data, self.core)
@@ -437,12 +426,12 @@ def _owners(store: ox.Store, wanted: set[str], focus: Node, path: Node | None, v
     """The review graphs a result belongs to; on a node several reviews describe, only those
     whose own graph holds the offending value. (A literal focus node belongs to the graphs
     that hold it as a value.)"""
-    f = _to_ox(focus)
+    f = to_ox(focus)
     if isinstance(f, ox.Literal):
         return _graphs_of(store.quads_for_pattern(None, None, f, None), wanted)
     found = _graphs_of(store.quads_for_pattern(f, None, None, None), wanted)
     if len(found) > 1 and isinstance(path, URIRef) and value is not None:
-        found = _graphs_of(store.quads_for_pattern(f, _to_ox(path), _to_ox(value), None), wanted) or found
+        found = _graphs_of(store.quads_for_pattern(f, to_ox_iri(path), to_ox(value), None), wanted) or found
     return found or _graphs_of(store.quads_for_pattern(None, None, f, None), wanted)
 
 
@@ -463,13 +452,16 @@ def _numbers(store: ox.Store, graph: str, focus: Node, value: Node | None) -> tu
     """Recommendation number(s) a result concerns, found in its review graph from its focus node or value."""
     g = ox.NamedNode(graph)
 
-    def number(rec: object) -> str | None:
-        return next((q.object.value for q in store.quads_for_pattern(rec, _NUMBER, None, g)), None)
+    def number(rec: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | None:
+        if isinstance(rec, (ox.Literal, ox.Triple)):
+            return None
+        return next((q.object.value for q in store.quads_for_pattern(rec, _NUMBER, None, g)
+                     if not isinstance(q.object, ox.Triple)), None)
 
     for node in (focus, value):
         if node is None or isinstance(node, Literal):
             continue
-        n = _to_ox(node)
+        n = to_ox(node)
         found = number(n)
         if found is not None:
             return (found,)
@@ -477,45 +469,24 @@ def _numbers(store: ox.Store, graph: str, focus: Node, value: Node | None) -> tu
             for q in store.quads_for_pattern(None, link, n, g):
                 if (found := number(q.subject)) is not None:
                     return (found,)
-    f = _to_ox(focus)
+    f = to_ox(focus)
     if isinstance(f, ox.Literal):
         return ()
     if not any(True for _ in store.quads_for_pattern(f, _TYPE, _REVIEW, g)):
-        recs = {n for link in _NAMING_LINKS for q in store.quads_for_pattern(None, link, f, g)
-                if (n := number(q.subject)) is not None}
+        recs = {num for link in _NAMING_LINKS for q in store.quads_for_pattern(None, link, f, g)
+                if (num := number(q.subject)) is not None}
         return tuple(sorted(recs, key=natural_key))
     return ()
 
 
-def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if not isinstance(term, Literal):
-        raise TypeError(f"unsupported RDF term {term!r}")
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-
-
-def _as_nquads(graph: Graph, graph_iri: str) -> str:
-    """An rdflib graph's triples as N-Quads text in the named graph `graph_iri`."""
-    tail = f" <{graph_iri}> .\n"
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return "".join(line[:-2] + tail for line in text.splitlines() if line.endswith(" ."))
-
-
 def _read_turtle(files: Iterable[str | Path]) -> Graph:
+    """Shapes or reference data: Turtle files as one graph (a bad file is a ValidationError naming it)."""
     graph = Graph()
     for path in files:
         try:
-            require_regular(path, "a Turtle file")
-            graph.parse(str(path), format="turtle")
+            read_turtle(path, graph)
         except InputError as exc:
             raise ValidationError(str(exc)) from None
-        except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
-            raise ValidationError(f"{path}: cannot read Turtle: {exc}") from None
     return graph
 
 
@@ -588,7 +559,7 @@ def turtle(graph: Graph) -> str:
     """A report graph as Turtle, written by Oxigraph: rdflib writes an ill-typed literal such as
     "none"^^xsd:boolean as a bare `none`, which no Turtle parser reads."""
     prefixes = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF), "dhr": str(DHR)}
-    triples = [ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph]
+    triples = [ox.Triple(to_ox_subject(s), to_ox_iri(p), to_ox(o)) for s, p, o in graph]
     return bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"").decode("utf-8")
 
 
@@ -632,19 +603,6 @@ def _fresh(term: Node, renamed: dict[Node, Node]) -> Node:
 # ---------------------------------------------------------------- a whole store
 
 
-class _FromOxCache:
-    """pyoxigraph -> rdflib terms, caching the terms that repeat across reviews."""
-
-    def __init__(self) -> None:
-        self._cache: dict[object, Node] = {}
-
-    def __call__(self, term: object) -> Node:
-        node = self._cache.get(term)
-        if node is None:
-            node = self._cache[term] = _from_ox(term)
-        return node
-
-
 def validate_store(store: GraphStore, validator: Validator | None = None,
                    shapes: Sequence[str | Path] | None = None) -> list[ValidationResult]:
     """Validate every review graph of an on-disk store against the store's own reference graphs.
@@ -666,6 +624,7 @@ def validate_store(store: GraphStore, validator: Validator | None = None,
     out = []
     for name in review_graphs:
         g = ox.NamedNode(name)
-        source = next((q.object.value for q in db.quads_for_pattern(g, _SOURCE_FILE, None, g)), name)
+        source = next((q.object.value for q in db.quads_for_pattern(g, _SOURCE_FILE, None, g)
+                       if not isinstance(q.object, ox.Triple)), name)
         out.append(ValidationResult(source, found.get(name, ()), name))
     return out

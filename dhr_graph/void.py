@@ -15,19 +15,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from . import __version__
-from .export import MEDIA_TYPES, RDF_FORMATS, atomic_output, void_path
-from .iris import DHR, DHR_BASE, GRAPH, PREFIXES
-from .rdf import TOOL_IRI, build_time
+from .outputs import atomic_output
+from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
+from .inputfiles import read_turtle
+from .iris import DATASET_IRI as DATASET
+from .iris import DHR, GRAPH, PREFIXES, TOOL_IRI
+from .rdf import build_time
 from .store import GraphStore
 
-VOID = Namespace("http://rdfs.org/ns/void#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-DATASET = URIRef(DHR_BASE + "dataset")
 TEMPLATE = Path(__file__).resolve().parent / "data" / "void" / "dataset.ttl"
 FORMAT_IRIS: dict[str, str] = {
     "ttl": "http://www.w3.org/ns/formats/Turtle",
@@ -136,7 +135,7 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
              byte_size: int | None = None) -> Graph:
     """The VoID/DCAT graph of one export (`items` are the statements written to `export`;
     `byte_size` is its size when it is not yet at `export`, e.g. still a temporary file)."""
-    template = Graph().parse(TEMPLATE, format="turtle")
+    template = read_turtle(TEMPLATE)
     g = Graph()
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "foaf": str(FOAF)}.items():
         g.bind(prefix, ns)

@@ -11,7 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from dhr_graph import resources
-from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri
+from dhr_graph.inputfiles import turtle_quads
+from dhr_graph.iris import reference_graph_iri
+from dhr_graph.store import GraphStore
 
 DATA = Path(__file__).resolve().parent / "data" / "export"
 NETWORK = DATA / "network.trig"
@@ -36,7 +38,7 @@ def build_store(path: Path, *, links: bool = True) -> GraphStore:
             graphs.setdefault(q.graph_name.value, []).append(q)
     for name in ("dhr.ttl", "sectors.ttl", "themes.ttl"):
         ttl = resources.ontology_dir() / name
-        graphs[reference_graph_iri(ttl)] = parse_turtle_quads(ttl, reference_graph_iri(ttl))
+        graphs[reference_graph_iri(ttl)] = turtle_quads(ttl, reference_graph_iri(ttl))
     store = GraphStore(path)
     store.replace(graphs)
     return store

@@ -395,7 +395,10 @@ def agency_store(tmp_path_factory, sample_page: Path) -> Path:
     """
     from dhr_graph.pipeline import Toolkit
     from dhr_graph.rdf import review_graph
-    from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri, to_quads
+    from dhr_graph.inputfiles import turtle_quads
+    from dhr_graph.iris import reference_graph_iri
+    from dhr_graph.store import GraphStore
+    from dhr_graph.terms import to_quads
 
     tk = Toolkit.load()
     staged = {}
@@ -403,7 +406,7 @@ def agency_store(tmp_path_factory, sample_page: Path) -> Path:
         iri, graph = review_graph(tk.enrich(parse_page(page)), tk.minter, "2025-01-01T00:00:00Z")
         staged[iri] = to_quads(graph, iri)
     for ref in tk.reference_files():
-        staged[reference_graph_iri(ref)] = parse_turtle_quads(ref, reference_graph_iri(ref))
+        staged[reference_graph_iri(ref)] = turtle_quads(ref, reference_graph_iri(ref))
     path = tmp_path_factory.mktemp("agencies") / "store"
     GraphStore(path).replace(staged)
     return path

@@ -241,12 +241,13 @@ def test_case_shapes_catch_a_malformed_case_graph(tmp_path):
     import pyoxigraph as ox
 
     from dhr_graph import resources
-    from dhr_graph.store import parse_turtle_quads, reference_graph_iri
+    from dhr_graph.inputfiles import turtle_quads
+    from dhr_graph.iris import reference_graph_iri
     from dhr_graph.validation import Validator
 
     store = ox.Store()
     for path in sorted(resources.ontology_dir().glob("*.ttl")):
-        store.bulk_extend(parse_turtle_quads(path, reference_graph_iri(path)))
+        store.bulk_extend(turtle_quads(path, reference_graph_iri(path)))
     g = f"{ID}graph/case/dhrd/bad"
     store.load(f"""
         <{ID}case/dhrd/bad> a <{DHR}Case> ; <http://purl.org/dc/terms/identifier> "B-1" , "B-2" ;

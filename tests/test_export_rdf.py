@@ -15,7 +15,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from dhr_graph import __version__
 from dhr_graph.cli.export import command
 from dhr_graph.errors import OutputError
-from dhr_graph.export import RDF_FORMATS, export_rdf, export_statements, jsonld_context, rdflib_term, void_path
+from dhr_graph.export import RDF_FORMATS, export_rdf, export_statements, jsonld_context, void_path
+from dhr_graph.terms import to_rdflib as rdflib_term
 from dhr_graph.iris import DHR
 from dhr_graph.void import DATASET, NOT_STATED, namespace_of, statistics
 

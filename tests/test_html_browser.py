@@ -17,7 +17,9 @@ import pytest
 
 from dhr_graph import resources
 from dhr_graph.html import write_html
-from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri
+from dhr_graph.inputfiles import turtle_quads
+from dhr_graph.iris import reference_graph_iri
+from dhr_graph.store import GraphStore
 
 from . import browser as browser_support
 from .export_support import AGENCIES, INJECTED_FLAG, build_store
@@ -54,7 +56,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     quads = list(ox.parse(RECURRING, format=ox.RdfFormat.TRIG))
     bases = resources.ontology_dir() / "link-bases.ttl"  # the labels of the link bases, as a build loads them
     store.replace({"https://w3id.org/dhr-graph/graph/links/recurring-test": quads,
-                   reference_graph_iri(bases): parse_turtle_quads(bases, reference_graph_iri(bases))})
+                   reference_graph_iri(bases): turtle_quads(bases, reference_graph_iri(bases))})
     out = root / "network.html"
     assert write_html(store, out) == AGENCIES
     return out

@@ -27,8 +27,12 @@ from dhr_graph.cli.links import group
 from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import Toolkit, find_pages
 from dhr_graph.queries import run_named
-from dhr_graph.rdf import lit, review_graph
-from dhr_graph.store import GraphStore, parse_turtle_quads, reference_graph_iri, to_quads
+from dhr_graph.nquads import literal as lit
+from dhr_graph.rdf import review_graph
+from dhr_graph.inputfiles import turtle_quads
+from dhr_graph.iris import reference_graph_iri
+from dhr_graph.store import GraphStore
+from dhr_graph.terms import to_quads
 
 DATA = Path(__file__).parent / "data"
 BASE = "https://w3id.org/dhr-graph/id/"
@@ -81,7 +85,7 @@ def build(inputs: list[Path], path: Path, toolkit: Toolkit) -> list[str]:
         graphs[iri] = to_quads(graph, iri)
         reviews.append(iri.replace("/graph/review/", "/review/"))
     for ref in toolkit.reference_files():
-        graphs[reference_graph_iri(ref)] = parse_turtle_quads(ref, reference_graph_iri(ref))
+        graphs[reference_graph_iri(ref)] = turtle_quads(ref, reference_graph_iri(ref))
     GraphStore(path).replace(graphs, edit=links.updater(reviews))
     return reviews
 

@@ -30,9 +30,9 @@ def store_data(sample_store: Path) -> Graph:
     """Every statement of a store built from the sample page (reviews, reference graphs, links)."""
     gs = GraphStore(sample_store)
     g = Graph()
-    from dhr_graph.validation import _FromOxCache
+    from dhr_graph.terms import ToRdflib
 
-    convert = _FromOxCache()
+    convert = ToRdflib()
     for q in gs.store.quads_for_pattern(None, None, None, None):
         g.add((convert(q.subject), convert(q.predicate), convert(q.object)))
     gs.close()

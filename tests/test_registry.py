@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF
 from dhr_graph import registrygen
 from dhr_graph.agencies import Registry
 from dhr_graph.cli.agencies import group
-from dhr_graph.geography import partnership_area
+from dhr_graph.agencies import partnership_area
 from dhr_graph.iris import DHR, REGISTRY, SCHEME, Minter
 from dhr_graph.parser import parse_page
 

@@ -225,7 +225,7 @@ def test_bad_scheme_is_a_clear_error(tmp_path: Path, body: str, message: str) ->
 
 
 def test_missing_scheme_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ThemeSchemeError, match="not found"):
+    with pytest.raises(ThemeSchemeError, match=r"nope\.ttl: no such file"):
         ThemeScheme.load(extra=[tmp_path / "nope.ttl"])
 
 

@@ -23,7 +23,8 @@ from dhr_graph.cli.validate import command
 from dhr_graph.iris import DHR
 from dhr_graph.parser import _NUMBER_RE, parse_page
 from dhr_graph.rdf import review_graph
-from dhr_graph.store import GraphStore, to_quads
+from dhr_graph.store import GraphStore
+from dhr_graph.terms import to_quads
 from dhr_graph.validation import ReviewGraph, Validator, report_graph, validate_store
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
@@ -321,7 +322,7 @@ def _broken_store(tmp_path: Path, toolkit, sample) -> Path:
     g.remove((rec(g, "9.5"), DHR.addressedTo, None))
     path = tmp_path / "store"
     reference = {f"https://w3id.org/dhr-graph/graph/{p.stem}": p for p in resources.ontology_dir().glob("*.ttl")}
-    from dhr_graph.store import parse_turtle_quads
+    from dhr_graph.inputfiles import turtle_quads as parse_turtle_quads
 
     graphs = {name: parse_turtle_quads(p, name) for name, p in reference.items()}
     graphs[iri] = to_quads(g, iri)
@@ -366,7 +367,7 @@ def test_validate_command_with_unreadable_shapes(tmp_path: Path, sample_store: P
     bad.write_text("this is not turtle", encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", "--store", str(sample_store), "--shapes", str(bad)])
     assert result.exit_code == 2
-    assert "bad.ttl: cannot read Turtle" in result.stderr
+    assert re.search(r"bad\.ttl:\d+: cannot read Turtle", result.stderr)  # the file and the line
 
 
 def test_store_validation_matches_build_validation(sample_store: Path, toolkit, sample) -> None:

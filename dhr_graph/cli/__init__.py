@@ -20,7 +20,7 @@ from ..agencies import Registry
 from ..errors import DhrGraphError
 from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS, render
 from ..identity import identify
-from ..iris import DEFAULT_INSTANCE_BASE
+from ..iris import DEFAULT_INSTANCE_BASE, PREFIXES
 from ..parser import parse_page
 from ..pipeline import Toolkit, build
 from ..queries import get_query, library, parse_query_text, run
@@ -29,7 +29,7 @@ from ..store import GraphStore, default_store_path, is_storage_failure
 from ..tuning import fewer_gc_pauses
 from . import logs
 
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypedDict
 
 import click
 
@@ -35,6 +36,24 @@ METHODS = {
     "fuzzy": "a close misspelling of a registered name",
     "verbatim": "no registered name or pattern: kept as written, scoped to the review's partnership",
 }
+
+
+class _Candidate(TypedDict):
+    label: str
+    iri: str
+    score: float
+
+
+class _Unresolved(TypedDict):
+    """One row of `agencies unresolved` (its JSON output)."""
+
+    surface: str
+    method: str | None
+    count: int
+    reviews: int
+    resolved_to: str | None
+    confidence: float | None
+    candidates: list[_Candidate]
 
 
 def _registry(files: tuple[Path, ...]) -> Registry:
@@ -163,7 +182,7 @@ def unresolved_cmd(store: Path | None, method: str | None, registry_files: tuple
     params = {"method": method} if method else {}
     result = run_named(gs, "unresolved-addressees", **params)  # no store: StoreError, exit 2
     registry = _registry(registry_files)
-    rows = []
+    rows: list[_Unresolved] = []
     for row in result.values():
         surface = row["surface"] or ""
         rows.append({

@@ -1,4 +1,4 @@
-"""Where links live in the store.
+"""Where links live in the store (the IRI layouts themselves are in iris.py).
 
 The links a review holds as the later review live in its own named graph
 `{base}graph/links/{key}`, so a review's links are replaced as one graph. Its link-feature record
@@ -9,36 +9,13 @@ The links a review holds as the later review live in its own named graph
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
-from ..iris import internal_graph, review_of_recommendation
+from .. import iris
+from ..iris import features_graph_iri, is_features_graph, links_graph_iri, review_of_recommendation
 from .linker import Link
 
-_LINKS_GRAPH = re.compile(r"[/#]graph/links/[^/#]+$")
-_FEATURES = "link-features"
-_FEATURES_GRAPH = re.compile(rf"[/#]graph/internal/{_FEATURES}/[^/#]+$")
-
-
-def _split(review_iri: str) -> tuple[str, str]:
-    """(base, key) of a review IRI `{base}review/{key}` (see `iris.Minter.review`)."""
-    base, sep, key = review_iri.rpartition("review/")
-    if not sep or not key:
-        raise ValueError(f"not a review IRI: {review_iri!r}")
-    return base, key
-
-
-def links_graph_iri(review_iri: str) -> str:
-    """`{base}graph/links/{key}` for the review `{base}review/{key}`."""
-    base, key = _split(review_iri)
-    return f"{base}graph/links/{key}"
-
-
-def features_graph_iri(review_iri: str) -> str:
-    """`{base}graph/internal/link-features/{key}` for the review `{base}review/{key}`."""
-    base, key = _split(review_iri)
-    return internal_graph(base, f"{_FEATURES}/{key}")
+__all__ = ["features_graph_iri", "is_features_graph", "link_iri", "linking_graphs", "links_graph_iri", "statement_graph"]
 
 
 def statement_graph(rec_iri: str) -> str:
@@ -47,21 +24,11 @@ def statement_graph(rec_iri: str) -> str:
 
 
 def link_iri(link: Link) -> str:
-    """`{base}link/{basis}/{earlier key}/{later key}`, and the two recommendations' numbers for a
-    recurring recommendation: the same link always gets the same IRI."""
-    base, later_key = _split(link.later)
-    earlier_key = link.earlier.rsplit("/", 1)[-1]
-    iri = f"{base}link/{link.basis}/{earlier_key}/{later_key}"
-    if link.later_rec and link.earlier_rec:
-        iri += f"/{link.earlier_rec.rsplit('/', 1)[-1]}/{link.later_rec.rsplit('/', 1)[-1]}"
-    return iri
-
-
-def is_features_graph(graph_iri: str) -> bool:
-    return _FEATURES_GRAPH.search(graph_iri) is not None
+    """The IRI of a link (`iris.link_iri`): the same link always gets the same IRI."""
+    return iris.link_iri(link.basis, link.earlier, link.later, link.earlier_rec, link.later_rec)
 
 
 def linking_graphs(store: ox.Store) -> list[ox.NamedNode]:
     """Every links graph and link-feature graph of the store (what a full recompute replaces)."""
     return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)
-            and (_LINKS_GRAPH.search(g.value) or _FEATURES_GRAPH.search(g.value))]
+            and (iris.is_links_graph(g.value) or is_features_graph(g.value))]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import resources
+from ..inputfiles import turtle_quads
 from ..iris import DHR, SCHEME
 
 _DHR = str(DHR)
@@ -52,8 +53,9 @@ class Settings:
         """Read the link-basis scheme (bundled ontology/link-bases.ttl unless `path`)."""
         path = Path(path) if path else resources.ontology_dir() / BASIS_FILE
         values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-            if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASIS_SCHEME + "/"):
+        for t in turtle_quads(path):
+            if (isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASIS_SCHEME + "/")
+                    and not isinstance(t.object, ox.Triple)):
                 values[t.subject.value][t.predicate.value].append(t.object.value)
         bases: dict[str, BasisSettings] = {}
         patterns: list[re.Pattern[str]] = []

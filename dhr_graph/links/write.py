@@ -8,14 +8,14 @@ loader, so links are written while the next basis is computed; a small one is on
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from ..iris import DHR
-from ..rdf import lit
+from ..nquads import iri as nq_iri
+from ..nquads import literal as lit
 from ..store import BackgroundLoad
 from . import record
 from .corpus import ReviewInfo
@@ -26,15 +26,6 @@ from .settings import BASES, ORGANISATION, PARTNERSHIP, RECURRING, THEME, Settin
 # Shortcut triples between the two reviews: (property, written both ways?)
 _SHORTCUT = {ORGANISATION: ("sharesAgencyWith", True), THEME: ("sharesThemeWith", True),
              RECURRING: ("repeatsRecommendationOf", False), PARTNERSHIP: ("followsInPartnership", False)}
-_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-def nq_iri(value: str) -> str:
-    """An IRI in N-Quads syntax. IRIs here are minted or read from the store, so they never hold
-    a character N-Quads forbids; one that does is an error, not something to write silently."""
-    if _NOT_IN_IRIREF.search(value):
-        raise ValueError(f"not an IRI: {value!r}")
-    return f"<{value}>"
 
 
 class Writer:
@@ -43,15 +34,15 @@ class Writer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._iris: dict[str, str] = {}
-        self.p = {name: f"<{DHR}{name}>" for name in (
+        self.p = {name: nq_iri(DHR[name]) for name in (
             "ReviewLink", "basis", "score", "earlierReview", "laterReview", "shares", "evidence",
             "earlierRecommendation", "laterRecommendation", "repeatsRecommendation", "repeatStatement",
             "linkFeatures",
             *(prop for prop, _ in _SHORTCUT.values()))}
         self.basis = {name: nq_iri(b.iri) for name, b in settings.bases.items()}
         self.decimal = str(XSD.decimal)
-        self.subject = f"<{DCTERMS.subject}>"
-        self.type = f"<{RDF.type}>"
+        self.subject = nq_iri(DCTERMS.subject)
+        self.type = nq_iri(RDF.type)
 
     def iri(self, value: str) -> str:
         text = self._iris.get(value)
@@ -110,7 +101,7 @@ def loader(store: ox.Store, bulk: bool) -> Iterator[Callable[[str], None]]:
     A large write (a working copy, as in `GraphStore.replace`, or a first build) goes through
     `store.BackgroundLoad`, one bulk load per part: on two cores the links are computed while
     the earlier parts are written. It runs leniently (no second check of IRIs and literals): the
-    text is ours, its IRIs checked by `nq_iri` and its literals escaped by `rdf.lit`. A small
+    text is ours, its IRIs checked and its literals escaped by nquads.py. A small
     write (an update) is one transaction at the end, so the store never holds half of it."""
     if bulk:
         with BackgroundLoad(store, lenient=True, ahead=len(BASES)) as background:

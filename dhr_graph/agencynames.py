@@ -1,0 +1,143 @@
+"""How agency names are compared: the lookup key of a name, and fuzzy likeness of two keys.
+
+Registry lookups (agencies.py), the ONS geography (geography.py), case matching (cases.py) and
+the registry generator (registrygen.py) all key names the same way, so a name written
+"The Children's Services & Education" finds "childrens services and education" everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import defaultdict
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import TypeVar
+
+T = TypeVar("T")
+
+FUZZY_CANDIDATE = 0.7  # character similarity needed to list a fuzzy candidate for curation
+_TOKEN_CLOSE = 0.8  # every word must have a partner at least this similar (typos only)
+STOPWORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "with", "nhs", "a"})
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_NON_WORD = re.compile(r"[\W_]+")
+WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&")
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$|^\s*$")
+
+
+def normalise(name: str) -> str:
+    """The lookup key of a name: case, accents kept, apostrophes dropped, '&' as 'and',
+    other punctuation as spaces, no leading 'the'."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _APOSTROPHES.sub("", text).replace("&", " and ")
+    text = " ".join(_NON_WORD.sub(" ", text).split())
+    return text[4:] if text.startswith("the ") else text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_key(word: str) -> str:
+    """`normalise` of one word of a text, cached: the same few thousand words recur in every
+    recommendation, and a national build looks at nearly a million."""
+    return normalise(word) or word
+
+
+def without_nhs(key: str) -> str | None:
+    """The key with "nhs" taken out, so that where a name puts NHS does not matter.
+
+    None when there is no "nhs" or when too little is left to identify a body ("NHS England"
+    must not become "england").
+    """
+    tokens = key.split()
+    if "nhs" not in tokens:
+        return None
+    rest = [t for t in tokens if t != "nhs"]
+    return " ".join(rest) if len(rest) >= 2 else None
+
+
+def clean(name: str) -> str:
+    """The name as written, with runs of whitespace collapsed (the label of minted bodies)."""
+    return " ".join(name.split())
+
+
+def closest(key: str, keys: dict[str, T], index: dict[str, list[str]]) -> list[tuple[T, float]]:
+    """Fuzzy candidates for `key` among `keys`, pre-selected cheaply by shared words."""
+    tokens = set(key.split()) - STOPWORDS
+    if not tokens:
+        return []
+    need = max(1, len(tokens) - 1)
+    shared: dict[str, int] = defaultdict(int)
+    if len(tokens) >= 3:
+        # a candidate sharing all but one word has one of any two of them: seed from the two rarest
+        rare = sorted(tokens, key=lambda tok: len(index.get(tok, ())))[:2]
+        for cand in {c for tok in rare for c in index.get(tok, ())}:
+            shared[cand] = len(tokens & _significant(cand))
+    else:
+        for token in tokens:
+            for cand in index.get(token, ()):
+                shared[cand] += 1
+    out = []
+    for cand, n in shared.items():
+        if n < need or abs(len(cand) - len(key)) > 0.3 * max(len(cand), len(key)):
+            continue
+        # with thousands of registered names sharing "council" or "trust", most candidates differ
+        # in a word with no near twin: the word check (cached per word pair) rules them out first
+        if not words_agree(key, cand):
+            continue
+        matcher = SequenceMatcher(None, key, cand, autojunk=False)
+        if matcher.quick_ratio() < FUZZY_CANDIDATE:
+            continue
+        score = matcher.ratio()
+        if score >= FUZZY_CANDIDATE:
+            out.append((keys[cand], score))
+    return out
+
+
+def words_agree(a: str, b: str) -> bool:
+    """Each significant word of either name has a near twin (a typo, not another word) in the other."""
+    wa, wb = _significant(a), _significant(b)
+    if not wa or not wb:
+        return False
+    only_a, only_b = wa - wb, wb - wa
+    return (all(any(_close(x, y) for y in only_b) for x in only_a)
+            and all(any(_close(x, y) for x in only_a) for y in only_b))
+
+
+@lru_cache(maxsize=65536)
+def _significant(key: str) -> frozenset[str]:
+    return frozenset(key.split()) - STOPWORDS
+
+
+@lru_cache(maxsize=65536)
+def _close(x: str, y: str) -> bool:
+    if 2 * min(len(x), len(y)) < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False  # the ratio cannot reach _TOKEN_CLOSE with lengths this far apart
+    # the characters the two words share (what SequenceMatcher.quick_ratio counts, without its set-up)
+    counts: dict[str, int] = {}
+    for c in y:
+        counts[c] = counts.get(c, 0) + 1
+    common = 0
+    for c in x:
+        n = counts.get(c, 0)
+        if n:
+            counts[c] = n - 1
+            common += 1
+    if 2 * common < _TOKEN_CLOSE * (len(x) + len(y)):
+        return False
+    return SequenceMatcher(None, x, y).ratio() >= _TOKEN_CLOSE
+
+
+def written_as_name(span: str, form: str, text: str, start: int) -> bool:
+    """Whether words found in running text are written as the name of a body."""
+    letters = _NON_WORD.sub("", form)
+    if letters.isupper() or any(c.isdigit() for c in letters) or (letters and not letters.islower()
+                                                                 and len(form.split()) == 1 and len(letters) <= 6):
+        # acronyms and short coined names (SSAB, 4LSAB, MoJ) must be written exactly so
+        return _NON_WORD.sub("", span) == letters
+    significant = [w for w in WORD.findall(span) if normalise(w) not in STOPWORDS]
+    if not significant or not all(w[0].isupper() or w[0].isdigit() for w in significant):
+        return False
+    if len(significant) == 1 and _SENTENCE_END.search(text[:start]):
+        return False  # "Respect the wishes..." opens a sentence; it is not the charity
+    return True
