@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,22 +36,18 @@ from rdflib.term import Node
 from . import resources
 from .errors import InputError
 from .agencynames import STOPWORDS, WORD, clean, closest, normalise, without_nhs, word_key, written_as_name
-from .geography import Geography, PartnershipArea, area_key
+from .areabodies import AreaBodies
+from .geography import Geography, PartnershipArea
 from .inputfiles import read_turtle
 from .iris import CSP_PATTERN, DHR, SCHEME, Minter, slug
-from .records import Resolution
+from .records import Entry, Pattern, Resolution
 
 #: Bundled registry files, in load order (the ontology itself is loaded by the pipeline).
 BUNDLED_FILES = ("sectors.ttl", "agencies.ttl", "agencies-official.ttl", "areas.ttl", "area-names.ttl",
                  "agency-patterns.ttl")
 
 UNSPECIFIED = str(SCHEME["sector/unspecified"])
-_POLICE = str(SCHEME["sector/police"])
-_COMMISSIONER = str(SCHEME["sector/health-commissioner"])
 _PARTNERSHIP = str(SCHEME["sector/partnership"])
-_CSP_PATTERN = CSP_PATTERN
-_CCG_END, _CCG_LAST_DAY = "2022-07-01", "2022-06-30"  # clinical commissioning groups were abolished
-_IS_CCG = re.compile(r"\b(?:CCG|Clinical Commissioning Group|ICB - )", re.IGNORECASE)
 
 # Confidence of each way of resolving (multiplied by the variant penalty below).
 _CONFIDENCE = {"exact": 1.0, "alias": 1.0, "acronym": 1.0, "area": 0.9, "function": 0.9, "date": 0.85,
@@ -61,42 +57,6 @@ _NHS_MOVED = 0.95  # matched only once "NHS" was taken out of both names
 _OUTER, _INNER = 0.95, 0.9  # matched on the part outside / inside parentheses
 FUZZY_ACCEPT = 0.88  # character similarity needed to accept a fuzzy candidate
 _PARENS = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>[^()]*)\)\s*(?P<rest>[^()]*)$")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """Something a name can resolve to: a registered body, a group name or a generic name."""
-
-    iri: str
-    label: str
-    kind: str  # "organisation" | "group" | "generic"
-    sector: str | None
-    scope: str
-    localities: tuple[str, ...] = ()  # as written in the registry
-    successor: str | None = None
-    succession_date: str | None = None
-    areas: tuple[str, ...] = ()  # GSS codes of the areas it serves (generated registry)
-    start: str | None = None
-    end: str | None = None
-    council: bool = False  # has an official council type
-    county: bool = False  # an upper-tier council of a two-tier area
-    area_role: str | None = None  # generic names: which body of the area they mean
-    minted: bool = False  # a body the registry does not describe (the RDF builder describes it)
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """A typed name pattern (dhr:NamePattern)."""
-
-    iri: str
-    label: str
-    regex: re.Pattern[str]
-    priority: int
-    sector: str | None
-    iri_template: str | None = None
-    label_template: str | None = None
-    areas: dict[str, tuple[str, str]] | None = None  # normalised area -> (area as written, successor)
-    succession_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,10 +81,9 @@ class Registry:
         self._cache: dict[tuple[str, str, str | None, str], Resolution] = {}
         self._serving: dict[str, list[Entry]] = defaultdict(list)  # area code -> bodies serving it
         self._predecessors: dict[str, list[Entry]] = defaultdict(list)
-        self._ccg_index: dict[str, list[Entry]] | None = None
-        self._ccg_by_icb: dict[str, list[Entry]] | None = None
         self._build()
         self.geography = Geography(graph)
+        self.areas = AreaBodies(self.geography, self._entries, self._serving, self._predecessors, self._patterns)
         self._fuzzy_keys, self._token_index = self._fuzzy_index()
         self._fuzzy_cache: dict[str, list[tuple[Entry, float]]] = {}
         self._local_fuzzy: dict[str, tuple[dict[str, Entry], dict[str, list[str]]]] = {}
@@ -298,7 +257,7 @@ class Registry:
                 return self._from_hit(surface, hit, penalty * factor, csp, minter, published)
         key = normalise(variants[1][0] if parts else name) or normalise(name)
         typed = self._typed(surface, key, csp, minter)
-        if typed is not None and typed.generic == _CSP_PATTERN:
+        if typed is not None and typed.generic == CSP_PATTERN:
             own = self._own_partnership(surface, name, csp, minter)
             if own is not None:
                 return own
@@ -357,200 +316,13 @@ class Registry:
             return None
         return Resolution(surface=surface, iri=minter.partnership(csp), label=csp, kind="organisation",
                           scope="local", sector=_PARTNERSHIP, method="area", confidence=_CONFIDENCE["area"],
-                          locality=csp, registered=False, generic=_CSP_PATTERN, reason="the review's own partnership")
+                          locality=csp, registered=False, generic=CSP_PATTERN, reason="the review's own partnership")
 
     # ------------------------------------------------------------------ the bodies of an area
 
     def area_body(self, role: str, csp: str, published: str | None = None) -> tuple[Entry | None, str, str]:
-        """The body that a generic name with `role` means in partnership `csp`: (body or None, method, why).
-
-        Roles: police, council (the partnership's own council: unitary, or district in two-tier
-        areas), upper-tier-council (social care, children's services, public health: the
-        county in two-tier areas), district-council (housing), ccg (by date), icb, health-board.
-        """
-        area = self.geography.match(csp)
-        if area is None:
-            return None, "generic", f"partnership {csp!r} matches no ONS community safety partnership"
-        date = f"{published}-01" if published and len(published) == 7 else (published or "9999-12-31")
-
-        def one(codes: Iterable[str], test: Callable[[Entry], bool], what: str) -> tuple[Entry | None, str]:
-            found = {e.iri: e for c in sorted(codes) for e in self._serving.get(c, ()) if test(e)}
-            if len(found) == 1:
-                return next(iter(found.values())), ""
-            names = ", ".join(sorted(e.label for e in found.values())) or "none"
-            return None, f"{what}: {len(found)} bodies ({names})"
-
-        def current(e: Entry) -> bool:
-            return e.end is None or e.end > date
-
-        if role == "police":
-            body, why = one(area.police_force_areas, lambda e: e.sector == _POLICE, "police force area")
-            return body, "area", why or f"the force of police force area {self._area_labels(area.police_force_areas)}"
-        if role == "icb":
-            if area.health_boards and not area.icbs:  # Wales has no ICBs: its health boards plan services
-                body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
-                return body, "area", why or (f"Wales has no ICBs: the health board of "
-                                             f"{self._area_labels(area.health_boards)}")
-            body, why = one(area.icbs, lambda e: e.sector == _COMMISSIONER, "integrated care board area")
-            return body, "area", why or f"the ICB of {self._area_labels(area.icbs)}"
-        if role == "health-board":
-            body, why = one(area.health_boards, lambda e: True, "Welsh health board area")
-            return body, "area", why or f"the health board of {self._area_labels(area.health_boards)}"
-        if role in ("council", "district-council"):
-            body, why = one(area.districts, lambda e: e.council and current(e), "councils of the partnership's districts")
-            tier = "the district council (two-tier area)" if area.upper_tiers else "the unitary council"
-            if body is not None and body.start and date < body.start:
-                return self._council_before(body, date, area, county=False)
-            return body, "area", why or f"{tier} of {self._area_labels(area.districts)}"
-        if role == "upper-tier-council":
-            codes = set(area.upper_tiers) | {d for d in area.districts if not self.geography.links[(d, "upperTier")]}
-            body, why = one(codes, lambda e: e.council and current(e), "upper-tier councils")
-            if body is not None and body.start and date < body.start:
-                return self._council_before(body, date, area, county=True)
-            if area.upper_tiers:
-                return body, "function", why or (f"social care, children's services and public health are county "
-                                                  f"functions in two-tier areas: {self._area_labels(codes)}")
-            return body, "area", why or f"the unitary council of {self._area_labels(codes)}"
-        if role == "ccg":
-            return self._area_ccg(area, min(date, _CCG_LAST_DAY))
-        return None, "generic", f"unknown area role {role!r}"
-
-    def _council_before(self, body: Entry, date: str, area: PartnershipArea,
-                        county: bool) -> tuple[Entry | None, str, str]:
-        """The council that held the area's functions on `date`, before `body` took over (merged councils)."""
-        found: dict[str, Entry] = {}
-        todo, seen = [body], set()
-        while todo:
-            node = todo.pop()
-            for old in self._predecessors.get(node.iri, ()):
-                if old.iri in seen:
-                    continue
-                seen.add(old.iri)
-                if (not old.start or old.start <= date) and (not old.end or date < old.end):
-                    found[old.iri] = old
-                else:
-                    todo.append(old)
-        keys = {area_key(area.name), *(area_key(x) for x in area.labels)}
-
-        def named(entries: list[Entry]) -> list[Entry]:
-            return [e for e in entries if any(area_key(loc) in keys for loc in (*e.localities, e.label))]
-
-        tier = [e for e in found.values() if e.county == county] or list(found.values())
-        if len(tier) > 1:  # the one named like the partnership ("the Council" of a county-wide one: the county)
-            tier = named(tier) or named(list(found.values())) or tier
-        if len(tier) == 1:
-            return tier[0], "date", f"{tier[0].label} held this on {date[:7]}; {body.label} took over from {body.start}"
-        names = ", ".join(sorted(e.label for e in tier)) or "none"
-        return None, "generic", f"{body.label} began on {body.start}; before that: {names}"
-
-    def _area_ccg(self, area: PartnershipArea, date: str) -> tuple[Entry | None, str, str]:
-        """The CCG that covered the partnership's area on `date` (CCGs ended on 1 July 2022).
-
-        CCGs were named after their areas, so the ones whose name takes in the partnership's CSP,
-        district or county name are candidates (districts before counties); each is followed
-        through its mergers to the one that existed on that date. Failing that, a CCG named in the
-        area's ICB's dhr:commissioningArea gives the CCG the `ccg` name pattern mints.
-        """
-        geo = self.geography
-        if area.ccg_names:  # curated: the names of the CCGs that covered the area (area-names.ttl)
-            specific = {area_key(x) for x in area.ccg_names}
-        else:
-            specific = {area_key(x) for x in (area.name, *area.labels,
-                                              *(geo.labels.get(d, "") for d in area.districts))}
-        broad = {area_key(geo.labels.get(c, "")) for c in area.upper_tiers}
-        ranked: dict[int, dict[str, Entry]] = defaultdict(dict)
-        for key, rank in [*((k, 2) for k in specific), *((k, 1) for k in broad)]:
-            for entry in self._ccgs().get(key, ()):
-                at = self._at_date(entry, date)
-                if at is not None:
-                    ranked[rank][at.iri] = at
-        for rank in (2, 1):
-            if len(ranked[rank]) == 1:
-                body = next(iter(ranked[rank].values()))
-                return body, "date", f"the CCG whose area takes in {area.name!r} on {date[:7]}"
-            if len(ranked[rank]) > 1:
-                names = ", ".join(sorted(e.label for e in ranked[rank].values()))
-                return None, "generic", f"several CCGs covered the area on {date[:7]}: {names}"
-        icbs = {e.iri: e for c in area.icbs for e in self._serving.get(c, ()) if e.sector == _COMMISSIONER}
-        if area.ccg_names and pattern_areas(self._patterns):  # a curated CCG name an ICB took over
-            exact = {succ: written for written, succ in pattern_areas(self._patterns) if area_key(written) in specific}
-            if len(exact) == 1 and not icbs.keys() & exact.keys():
-                icbs = {iri: self._entries[iri] for iri in exact if iri in self._entries}
-        if len(icbs) == 1:  # an ICB that took over from one CCG only: that CCG covered all its area
-            icb = next(iter(icbs.values()))
-            on_date = {a.iri: a for e in self._ccgs_of_icb().get(icb.iri, ()) if (a := self._at_date(e, date))}
-            if len(on_date) == 1:
-                body = next(iter(on_date.values()))
-                return body, "date", f"the only CCG of the area of {icb.label} on {date[:7]}"
-        if area.health_boards and not area.icbs:
-            board, _, _ = self.area_body("health-board", area.name)
-            if board is not None:
-                return board, "area", "Wales has no CCGs: its local health boards plan and commission services"
-        pattern = next((p for p in self._patterns if p.iri_template and p.areas is not None), None)
-        if len(icbs) == 1 and pattern is not None and pattern.iri_template:
-            icb = next(iter(icbs.values()))
-            named: list[str] = []
-            took_over = sorted({written for written, succ in (pattern.areas or {}).values() if succ == icb.iri})
-            for keys in (specific, broad):  # named after the area itself, else taking it in, else its county
-                named = [w for w in took_over if area_key(w) in keys] or \
-                    [w for w in took_over if set(_area_parts(w)) & keys]
-                if named:
-                    break
-            if len(named) > 1:
-                return None, "generic", f"several CCGs covered the area: {', '.join(named)}"
-            if len(named) == 1:
-                iri = pattern.iri_template.format(area=slug(named[0]))
-                body = self._entries.get(iri) or Entry(
-                    iri=iri, label=(pattern.label_template or "{area}").format(area=named[0]), kind="organisation",
-                    sector=pattern.sector, scope="local", localities=(named[0],), successor=icb.iri,
-                    succession_date=pattern.succession_date, minted=True)
-                return body, "date", f"the CCG named {named[0]!r} among those {icb.label} took over"
-        return None, "generic", f"no CCG name takes in {area.name!r}"
-
-    def _ccgs(self) -> dict[str, list[Entry]]:
-        """Registered CCGs by each area named in their name ("Canterbury and Coastal" -> both)."""
-        if self._ccg_index is None:
-            self._ccg_index = defaultdict(list)
-            for e in self._entries.values():
-                if e.kind == "organisation" and e.sector == _COMMISSIONER and _IS_CCG.search(e.label):
-                    for loc in e.localities:
-                        for part in set(_area_parts(loc)):
-                            self._ccg_index[part].append(e)
-        return self._ccg_index
-
-    def _ccgs_of_icb(self) -> dict[str, list[Entry]]:
-        """Registered CCGs (and sub-ICB locations that were CCGs) by the ICB their mergers end in."""
-        if self._ccg_by_icb is None:
-            self._ccg_by_icb = defaultdict(list)
-            for e in self._entries.values():
-                if e.kind != "organisation" or e.sector != _COMMISSIONER or not _IS_CCG.search(e.label):
-                    continue
-                node, seen = e, set()  # through the CCG mergers to the first body that is not a CCG: the ICB
-                while _IS_CCG.search(node.label) and node.successor and node.iri not in seen \
-                        and node.successor in self._entries:
-                    seen.add(node.iri)
-                    node = self._entries[node.successor]
-                if node is not e and not _IS_CCG.search(node.label):
-                    self._ccg_by_icb[node.iri].append(e)
-        return self._ccg_by_icb
-
-    def _at_date(self, entry: Entry, date: str) -> Entry | None:
-        """`entry`, or the CCG it merged into, that existed on `date` (None if it had not started)."""
-        seen = set()
-        while entry.iri not in seen:
-            seen.add(entry.iri)
-            if entry.start and date < entry.start:
-                return None
-            if not entry.end or date <= entry.end or not entry.successor:
-                return entry
-            nxt = self._entries.get(entry.successor)
-            if nxt is None or nxt.sector != _COMMISSIONER or not _IS_CCG.search(nxt.label):
-                return entry
-            entry = nxt
-        return entry
-
-    def _area_labels(self, codes: Iterable[str]) -> str:
-        return ", ".join(sorted(self.geography.labels.get(c, c) for c in codes))
+        """The body that a generic name with `role` means in partnership `csp` (areabodies.py)."""
+        return self.areas.body(role, csp, published)
 
     def _typed(self, surface: str, key: str, csp: str, minter: Minter) -> Resolution | None:
         """The first name pattern that matches, as a body of its sector."""
@@ -656,20 +428,6 @@ class Registry:
                     break
             i += step
         return tuple(found.values())
-
-
-def pattern_areas(patterns: Sequence[Pattern]) -> list[tuple[str, str]]:
-    """(area as written, successor IRI) of the name pattern that looks successors up (the CCG rule)."""
-    for p in patterns:
-        if p.iri_template and p.areas is not None:
-            return sorted(p.areas.values())
-    return []
-
-
-def _area_parts(name: str) -> list[str]:
-    """The places a CCG-style area name takes in: "Canterbury and Coastal" -> the whole and each part."""
-    parts = [area_key(p) for p in re.split(r",|\band\b|&", name)]
-    return [k for k in (area_key(name), *parts) if k]
 
 
 def _first(values: Iterable[object]) -> str | None:

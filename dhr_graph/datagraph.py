@@ -31,10 +31,10 @@ from .validation import (
     Finding,
     ValidationError,
     Validator,
-    add_report,
     run_pyshacl,
     severity_name,
 )
+from .validationreport import add_report
 
 log = logging.getLogger(__name__)
 _LENIENT = ("Warning", "Info")

@@ -25,10 +25,10 @@ from rdflib.namespace import RDF, SKOS
 from rdflib.term import Node
 
 from .agencynames import normalise
-from .iris import DHR, REGISTRY
+from .iris import DHR, REGISTRY_AREA
 
 
-AREA = f"{REGISTRY}area/"
+AREA = REGISTRY_AREA
 
 _PARTNERSHIP_WORDS = re.compile(
     r"\b(?:community safety partnership|community safety|partnership board|partnership|csp|safer|safe|"

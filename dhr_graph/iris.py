@@ -198,6 +198,9 @@ TOOL_IRI = URIRef(DHR_BASE + "def/tool/dhr-graph")  # the agent every graph the 
 DATASET_IRI = URIRef(DHR_BASE + "dataset")  # the dataset an export describes (void.py)
 SECTOR_SCHEME = str(SCHEME) + "sector/"  # concepts of the sector scheme (ontology/sectors.ttl)
 CSP_PATTERN = str(REGISTRY) + "pattern/community-safety-partnership"  # ontology/agency-patterns.ttl
+REGISTRY_AGENCY = str(REGISTRY) + "agency/"  # bodies of the registry (ontology/agencies*.ttl)
+REGISTRY_AREA = str(REGISTRY) + "area/"  # ONS areas, by GSS code (ontology/areas.ttl)
+WIKIDATA = "http://www.wikidata.org/entity/"  # Wikidata items the registry links bodies to
 
 
 def reference_graph_iri(source: Path, bundled: bool = True) -> str:

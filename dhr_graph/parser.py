@@ -25,7 +25,7 @@ from .addressees import REGISTERED, Known, split_agencies
 from .errors import InputError
 from .inputfiles import decode_text, read_bytes
 from .iris import number_slug
-from .records import Recommendation, Review
+from .records import Recommendation, Review, natural_key
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # a summary page is a few kB; anything this big is not one
 # Limits of a page's table (see `check_page_limits`): real reviews have tens of recommendations,
@@ -67,14 +67,6 @@ _WS_RE = re.compile(r"\s+")
 def normalise_space(text: str) -> str:
     """Collapse runs of whitespace; every other character is kept exactly."""
     return _WS_RE.sub(" ", text).strip()
-
-
-def natural_key(number: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that orders 9.2 before 9.10, R2 before R10 and 9.1 a before 9.1 b."""
-    return tuple(
-        (0, int(tok)) if tok.isdigit() else (1, tok.lower())
-        for tok in re.findall(r"\d+|[A-Za-z]+", number)
-    )
 
 
 def is_recommendation_number(cell: str) -> bool:

@@ -6,7 +6,17 @@ records, so each stage can be tested alone and the CLI is only wiring.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+
+def natural_key(number: str) -> tuple[tuple[int, int | str], ...]:
+    """How recommendation numbers sort (the parser's table order, validation reports): 9.2 before
+    9.10, R2 before R10 and 9.1 a before 9.1 b."""
+    return tuple(
+        (0, int(tok)) if tok.isdigit() else (1, tok.lower())
+        for tok in re.findall(r"\d+|[A-Za-z]+", number)
+    )
 
 
 @dataclass(frozen=True)
@@ -113,3 +123,39 @@ class EnrichedReview:
     review: Review
     recommendations: tuple[EnrichedRecommendation, ...]
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something a name can resolve to: a registered body, a group name or a generic name."""
+
+    iri: str
+    label: str
+    kind: str  # "organisation" | "group" | "generic"
+    sector: str | None
+    scope: str
+    localities: tuple[str, ...] = ()  # as written in the registry
+    successor: str | None = None
+    succession_date: str | None = None
+    areas: tuple[str, ...] = ()  # GSS codes of the areas it serves (generated registry)
+    start: str | None = None
+    end: str | None = None
+    council: bool = False  # has an official council type
+    county: bool = False  # an upper-tier council of a two-tier area
+    area_role: str | None = None  # generic names: which body of the area they mean
+    minted: bool = False  # a body the registry does not describe (the RDF builder describes it)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A typed name pattern (dhr:NamePattern)."""
+
+    iri: str
+    label: str
+    regex: re.Pattern[str]
+    priority: int
+    sector: str | None
+    iri_template: str | None = None
+    label_template: str | None = None
+    areas: dict[str, tuple[str, str]] | None = None  # normalised area -> (area as written, successor)
+    succession_date: str | None = None

@@ -31,26 +31,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, SKOS, XSD
+from rdflib.namespace import DCTERMS, SKOS
 
 from .agencynames import normalise
 from .inputfiles import read_turtle
-from .iris import DHR, REGISTRY, SECTOR_SCHEME, registry_dataset, slug
+from .iris import DHR, REGISTRY_AGENCY, slug
+from .registryturtle import header, literal, qname, scheme_name, subject
 
 log = logging.getLogger(__name__)
 
-AG = f"{REGISTRY}agency/"
-AREA = f"{REGISTRY}area/"
-SECTOR = SECTOR_SCHEME
-WIKIDATA = "http://www.wikidata.org/entity/"
+AG = REGISTRY_AGENCY
 GSS, ODS, HMPPS, GOVUK = (str(DHR[n]) for n in ("GSSCode", "ODSCode", "HMPPSCode", "GOVUKCode"))
 CCG_END = "2022-07-01"  # clinical commissioning groups were abolished; ICBs took over
-
-_PREFIXES = {
-    "ag": AG, "area": AREA, "dhr": str(DHR), "sector": SECTOR, "skos": str(SKOS),
-    "org": str(ORG), "owl": str(OWL), "dcterms": str(DCTERMS), "xsd": str(XSD), "wd": WIKIDATA,
-}
-
 
 # ---------------------------------------------------------------- records
 
@@ -454,7 +446,7 @@ class RegistryBuilder:
         self.check_acronyms()
 
     def agencies_turtle(self) -> str:
-        out = [_header("agencies-official", "dhr-graph national agency registry (generated)",
+        out = [header("agencies-official", "dhr-graph national agency registry (generated)",
                        "Every council, NHS trust, Welsh health board, ICB, sub-ICB location and CCG, police force "
                        "and probation region of England and Wales, from the official lists in reference/.")]
         iri_of = {code: b.iri for code, b in self.bodies.items()}
@@ -468,53 +460,53 @@ class RegistryBuilder:
         lines = [("a", "dhr:Agency , org:Organization")]
         curated_label = str(self.curated.value(node, SKOS.prefLabel) or "")
         if not curated:
-            lines.append(("skos:prefLabel", _lit(body.label, "en")))
+            lines.append(("skos:prefLabel", literal(body.label, "en")))
         alts = set(body.alt)
         if curated and normalise(curated_label) != normalise(body.label):
             alts.add(body.label)
         curated_names = {normalise(str(o)) for p in (SKOS.prefLabel, SKOS.altLabel) for o in self.curated.objects(node, p)}
         alts = {a for a in alts if normalise(a) not in curated_names}
         if alts:
-            lines.append(("skos:altLabel", " , ".join(_lit(a, "en") for a in sorted(alts))))
+            lines.append(("skos:altLabel", " , ".join(literal(a, "en") for a in sorted(alts))))
         if body.acronyms:
-            lines.append(("dhr:acronym", " , ".join(_lit(a) for a in sorted(body.acronyms))))
+            lines.append(("dhr:acronym", " , ".join(literal(a) for a in sorted(body.acronyms))))
         codes = [(body.code, body.scheme), *body.codes]
-        lines.append(("dcterms:identifier", " , ".join(_lit(c, datatype=_short(s)) for c, s in sorted(codes))))
+        lines.append(("dcterms:identifier", " , ".join(literal(c, datatype=scheme_name(s)) for c, s in sorted(codes))))
         if (node, DHR.scope, None) not in self.curated:
             lines.append(("org:classification", f"sector:{body.sector}"))
-            lines.append(("dhr:scope", _lit(body.scope)))
+            lines.append(("dhr:scope", literal(body.scope)))
         if body.localities and (node, DHR.locality, None) not in self.curated:
-            lines.append(("dhr:locality", " , ".join(_lit(x) for x in sorted(body.localities))))
+            lines.append(("dhr:locality", " , ".join(literal(x) for x in sorted(body.localities))))
         if body.areas:
             lines.append(("dhr:servesArea", " , ".join(f"area:{a}" for a in sorted(body.areas))))
         if body.org_type:
-            lines.append(("dhr:organisationType", _lit(body.org_type)))
+            lines.append(("dhr:organisationType", literal(body.org_type)))
         if body.start:
-            lines.append(("dhr:startDate", _lit(body.start, datatype="xsd:date")))
+            lines.append(("dhr:startDate", literal(body.start, datatype="xsd:date")))
         if body.end:
-            lines.append(("dhr:endDate", _lit(body.end, datatype="xsd:date")))
+            lines.append(("dhr:endDate", literal(body.end, datatype="xsd:date")))
         successors = sorted({(iri_of[c], d) for c, d in body.successors if c in iri_of and iri_of[c] != body.iri})
         if successors and (node, DHR.succeededBy, None) not in self.curated:
             lines.append(("dhr:succeededBy", " , ".join(f"<{s}>" for s, _ in successors)))
             dates = sorted({d for _, d in successors if d})
             if dates:
-                lines.append(("dhr:successionDate", _lit(dates[0], datatype="xsd:date")))
+                lines.append(("dhr:successionDate", literal(dates[0], datatype="xsd:date")))
         if body.wikidata:
             lines.append(("owl:sameAs", f"wd:{body.wikidata}"))
-        return _subject(_qname(body.iri), lines)
+        return subject(qname(body.iri), lines)
 
     def areas_turtle(self) -> str:
-        out = [_header("areas", "dhr-graph areas of England and Wales (generated)",
+        out = [header("areas", "dhr-graph areas of England and Wales (generated)",
                        "Community safety partnerships, districts, counties, police force areas, regions, ICBs, "
                        "sub-ICB locations and Welsh health boards (ONS codes), and how they nest.")]
         for area in sorted(self.areas.values(), key=lambda a: a.code):
-            lines = [("a", "dhr:Area"), ("dhr:areaType", _lit(area.kind)), ("skos:prefLabel", _lit(area.label, "en")),
-                     ("dcterms:identifier", _lit(area.code, datatype="dhr:GSSCode"))]
+            lines = [("a", "dhr:Area"), ("dhr:areaType", literal(area.kind)), ("skos:prefLabel", literal(area.label, "en")),
+                     ("dcterms:identifier", literal(area.code, datatype="dhr:GSSCode"))]
             for prop in sorted(area.links):
                 values = sorted(area.links[prop])
                 if values:
                     lines.append((f"dhr:{prop}", " , ".join(f"area:{v}" for v in values)))
-            out.append(_subject(f"area:{area.code}", lines))
+            out.append(subject(f"area:{area.code}", lines))
         return "\n".join(out)
 
 
@@ -524,38 +516,6 @@ def _council_key(name: str) -> str:
                  r"metropolitan borough|metropolitan district|district|borough|county|city|council|corporation of)\b",
                  " ", key)
     return " ".join(key.replace("middlesborough", "middlesbrough").split())
-
-
-def _short(scheme: str) -> str:
-    return "dhr:" + scheme.rsplit("/", 1)[-1]
-
-
-def _lit(value: str, lang: str | None = None, datatype: str | None = None) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text + (f"@{lang}" if lang else "") + (f"^^{datatype}" if datatype else "")
-
-
-def _qname(iri: str) -> str:
-    local = iri.removeprefix(AG)
-    return f"ag:{local}" if local != iri and re.fullmatch(r"[a-z0-9][a-z0-9-]*", local) else f"<{iri}>"
-
-
-def _subject(name: str, lines: list[tuple[str, str]]) -> str:
-    body = " ;\n".join(f"    {p} {o}" for p, o in lines)
-    return f"{name}\n{body} .\n"
-
-
-def _header(name: str, title: str, description: str) -> str:
-    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(_PREFIXES.items()))
-    return (f"{prefixes}\n# GENERATED by `make registry` (python -m dhr_graph.registrygen) from reference/: do not edit;\n"
-            f"# curate names in ontology/agencies.ttl instead. Contains public sector information licensed under the\n"
-            f"# Open Government Licence v3.0 (ONS, NHS England ODS, MHCLG); local-authority names and codes compiled by\n"
-            f"# mySociety (CC BY 4.0); constants from RCPCH (MIT) and HM Prison and Probation Service (MIT, (c) Crown).\n\n"
-            f"<{registry_dataset(name)}> a <{DCAT.Dataset}> ;\n"
-            f"    dcterms:title {_lit(title, 'en')} ;\n    dcterms:description {_lit(description, 'en')} ;\n"
-            f"    dcterms:source <{registry_dataset('reference')}> ;\n"
-            f"    dcterms:license <http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/> ,\n"
-            f"        <https://creativecommons.org/licenses/by/4.0/> .\n")
 
 
 def generate(reference: Path, ontology: Path) -> tuple[dict[str, str], list[str]]:

@@ -1,5 +1,6 @@
 """Rules of the package's layout (issue 18), checked over its source so they keep holding:
-no import cycles, and namespaces and IRI layouts written out only in iris.py."""
+no import cycles, namespaces and IRI layouts written out only in iris.py, and modules of one concern
+(no module over 600 lines, none of the links package over 400)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,14 @@ def test_namespaces_are_written_out_only_in_iris_py(namespace: str) -> None:
         found += [f"{path.relative_to(PACKAGE)}:{n.lineno}: {n.value!r}"
                   for n in _strings(ast.parse(path.read_text(encoding="utf-8"))) if namespace in n.value]
     assert not found, f"use the names of iris.py for {namespace}:\n" + "\n".join(found)
+
+
+def test_no_module_is_over_600_lines_and_none_of_links_over_400() -> None:
+    """One concern per module: a module that grows past this holds more than one (issue 18)."""
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        limit = 400 if path.parent.name == "links" else 600
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > limit:
+            too_long.append(f"{path.relative_to(PACKAGE)}: {lines} lines (at most {limit})")
+    assert not too_long, "\n".join(too_long)

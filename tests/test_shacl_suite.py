@@ -22,7 +22,8 @@ from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from dhr_graph.datagraph import read_graph, validate_data
-from dhr_graph.validation import Validator, report_graph
+from dhr_graph.validation import Validator
+from dhr_graph.validationreport import report_graph
 
 SUITE = Path(__file__).resolve().parent / "data" / "shacl-test-suite"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"

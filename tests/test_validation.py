@@ -25,7 +25,8 @@ from dhr_graph.parser import _NUMBER_RE, parse_page
 from dhr_graph.rdf import review_graph
 from dhr_graph.store import GraphStore
 from dhr_graph.terms import to_quads
-from dhr_graph.validation import ReviewGraph, Validator, report_graph, validate_store
+from dhr_graph.validation import ReviewGraph, Validator, validate_store
+from dhr_graph.validationreport import report_graph
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 SHAPES = resources.shapes_dir()

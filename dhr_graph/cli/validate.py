@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from ..store import GraphStore, default_store_path
-from ..validation import report_graph, report_json, report_text, turtle, validate_store
+from ..validation import validate_store
+from ..validationreport import report_graph, report_json, report_text, turtle
 
 FORMATS = ("text", "json", "ttl")
 
