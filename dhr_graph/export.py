@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.term import Node
 
 from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
-from .netsafe import check_url, redact_url
 from .outputs import OutputFiles, atomic_output, is_stream  # noqa: F401 (atomic_output: imported from here)
 from .store import GraphStore
+
+if TYPE_CHECKING:  # rdflib loads for JSON-LD only, not when the CLI lists the formats
+    from rdflib import Dataset
+    from rdflib.term import Node
 
 # name -> (pyoxigraph format, keeps named graphs)
 RDF_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
@@ -75,6 +76,8 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
     (`/dev/null`, a pipe) is written directly and gets no description beside it.
     Returns the number of statements written.
     """
+    from .netsafe import check_url, redact_url  # loads http and ssl: only for an export that needs it
+
     rdf_format, _ = RDF_FORMATS[fmt]
     if publish_url is not None:
         check_url(publish_url, "publish URL")  # download links must be http(s) addresses
@@ -109,6 +112,8 @@ def to_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> str:
 
 def to_rdflib(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Dataset:
     """An rdflib Dataset of pyoxigraph statements (triples land in the default graph)."""
+    from rdflib import Dataset
+
     ds = Dataset()
     cache: dict[Any, Node] = {}
 
@@ -133,6 +138,8 @@ def to_rdflib(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Dataset:
 
 def rdflib_term(term: Any) -> Node:
     """pyoxigraph term -> rdflib term."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -16,9 +16,35 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rdflib import Namespace
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+if TYPE_CHECKING:
+    from rdflib import URIRef
+
+
+class Namespace(str):
+    """An IRI prefix whose attributes and items are rdflib IRIs (`DHR.Review`), as with rdflib's
+    `Namespace`, but rdflib is imported only when a term is made: the query path and the
+    command line use these prefixes as plain strings and never load rdflib."""
+
+    __slots__ = ()
+
+    def term(self, name: str) -> URIRef:
+        from rdflib import URIRef  # only code that builds rdflib graphs gets here
+
+        return URIRef(str.__add__(self, name))
+
+    def __getitem__(self, name: str) -> URIRef:  # type: ignore[override]
+        return self.term(name)
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):  # special names (copy, pickle) are not terms
+            raise AttributeError(name)
+        return self.term(name)
+
+    def __repr__(self) -> str:
+        return f"Namespace({str.__repr__(self)})"
+
 
 DHR_BASE = "https://w3id.org/dhr-graph/"
 DHR = Namespace(DHR_BASE + "def/")
@@ -29,14 +55,14 @@ DEFAULT_INSTANCE_BASE = DHR_BASE + "id/"
 
 PREFIXES: dict[str, str] = {
     "dhr": str(DHR),
-    "dcterms": str(DCTERMS),
-    "skos": str(SKOS),
-    "org": str(ORG),
-    "prov": str(PROV),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
+    "dcterms": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
 _INTERNAL = re.compile(r"[/#]graph/internal/")

@@ -30,14 +30,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from .errors import StoreError
 from .iris import GRAPH, is_internal_graph, slug
 from .sparqlscan import refuse_service
+
+if TYPE_CHECKING:  # rdflib is loaded only by code that converts its graphs (`to_quads`)
+    from rdflib import Graph
+    from rdflib.term import Node
 
 DEFAULT_STORE = "dhr-store"
 MARKER = "DHR-GRAPH-STORE"  # written into every store: how a folder is known to be one
@@ -83,6 +86,8 @@ class _TermConverter:
         return node
 
     def term(self, t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        from rdflib import BNode, Literal, URIRef
+
         if isinstance(t, URIRef):
             return self.iri(str(t))
         if isinstance(t, Literal):

@@ -98,3 +98,29 @@ def test_ctrl_c_during_a_build_is_exit_130_and_changes_nothing(tmp_path: Path, s
     assert err.strip().splitlines()[-1] == "dhr-graph: interrupted" and "Traceback" not in err
     assert set(ox.Store.read_only(str(store))) == before
     assert not staging.exists()
+
+
+def test_a_build_in_which_no_page_landed_is_exit_2_and_one_that_landed_some_is_exit_1(
+        tmp_path: Path, sample_text: str) -> None:
+    """README, exit codes: 1 is "done in part", 2 "nothing could be done; nothing was changed"."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a review page\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(sample_text, encoding="utf-8")
+    store = tmp_path / "store"
+
+    result = CliRunner().invoke(main, ["build", str(bad), str(empty), "--store", str(store)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "0 of 2 pages landed" in result.stdout and "(store unchanged)" in result.stdout
+    strict = CliRunner().invoke(main, ["build", str(good), str(bad), "--store", str(store), "--strict"],
+                                catch_exceptions=False)
+    assert strict.exit_code == 2, strict.output  # --strict: nothing lands unless every page is good
+    assert "0 of 2 pages landed" in strict.stdout and "bad.txt" in strict.stderr
+    assert not store.exists()
+
+    mixed = CliRunner().invoke(main, ["build", str(good), str(bad), "--store", str(store)], catch_exceptions=False)
+    assert mixed.exit_code == 1, mixed.output
+    assert "1 of 2 pages landed" in mixed.stdout and "bad.txt" in mixed.stderr
+    assert len(ox.Store.read_only(str(store))) > 0

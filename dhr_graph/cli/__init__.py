@@ -1,6 +1,8 @@
 """The `dhr-graph` command line: thin wiring over the library API.
 
 Every user mistake ends as one line on stderr and a non-zero exit, never a traceback.
+Each command imports the library modules it uses when it runs, so that a quick command
+(`query`, `--help`) does not pay for rdflib, pySHACL or networkx (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
@@ -12,25 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pyoxigraph as ox
 
-from .. import __version__
-from ..addressees import registry_names
-from ..agencies import Registry
 from ..errors import DhrGraphError
-from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS, render
-from ..identity import identify
+from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from ..iris import DEFAULT_INSTANCE_BASE
-from ..parser import parse_page
-from ..pipeline import Toolkit, build
-from ..queries import get_query, library, parse_query_text, run
-from ..record_io import review_json, reviews_csv
-from ..store import GraphStore, default_store_path, is_storage_failure
 from ..tuning import fewer_gc_pauses
 from . import logs
-
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
+from .options import open_store, store_option, store_path
 
 
 class _Cli(click.Group):
@@ -51,6 +41,8 @@ class _Cli(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(ctx, f"{where}{exc.strerror or exc}")
         except RuntimeError as exc:
+            from ..store import is_storage_failure
+
             if not is_storage_failure(exc):
                 raise
             _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
@@ -65,17 +57,19 @@ def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
     ctx.exit(code)
 
 
-def store_option(func: Any) -> Any:
-    return click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, help=STORE_HELP)(func)
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: the installed version, looked up only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__
 
-
-def open_store(path: Path | None) -> GraphStore:
-    return GraphStore(path or default_store_path())
+    click.echo(f"dhr-graph, version {__version__}")
+    ctx.exit()
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dhr-graph")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("-v", "--verbose", count=True, help="Say what each step did, on stderr (-vv: debug detail).")
 @click.option("-q", "--quiet", "quiet_logs", is_flag=True, help="Log errors only (no warnings) on stderr.")
 @click.pass_context
@@ -115,7 +109,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
     of it, as `parse --format json` prints) keeps its IRI and replaces its graph, unless the
     page has lost recommendations the stored review has (see --allow-shrink).
-    Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
+    Exit status: 0 all pages landed, 1 some pages were left out, 2 no page landed (the store is
+    unchanged) or nothing could be done.
 
     \b
     Example:
@@ -123,6 +118,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
       dhr-graph parse page.txt --format json > page.json   # fix it by hand, then:
       dhr-graph build page.json --curation names.csv --store dhr-store
     """
+    from ..pipeline import Toolkit, build
+
     try:
         toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files,
                                curation_files=curation_files)
@@ -135,7 +132,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
             return pages
         return _progressbar(pages)
 
-    report = build(list(inputs) or None, store or default_store_path(), toolkit=toolkit,
+    report = build(list(inputs) or None, store_path(store), toolkit=toolkit,
                    strict=strict, allow_shrink=allow_shrink, progress=progress)
     for page in report.pages:
         for msg in page.messages:
@@ -144,10 +141,10 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     for pin in toolkit.curation.unused() if toolkit.curation else ():
         click.echo(f"warning: {pin.where}: {pin.surface!r} was not found in review {pin.review!r}", err=True)
     if not quiet:
-        click.echo(f"{len(report.landed)} of {len(report.pages)} pages landed in {report.store}"
+        click.echo(f"{len(report.landed) if report.committed else 0} of {len(report.pages)} pages landed in {report.store}"
                    + (f" ({report.triples:,} triples in the graphs of the pages that landed)" if report.committed else " (store unchanged)"))
-    if report.failed:
-        sys.exit(1)
+    if report.failed:  # 1: done in part; 2: no page landed, the store is as it was (README, exit codes)
+        sys.exit(1 if report.committed else 2)
 
 
 def _progressbar(pages: list[Path]) -> Iterator[Path]:
@@ -171,6 +168,12 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
     Example:
       dhr-graph parse page.txt --format json
     """
+    from ..addressees import registry_names
+    from ..agencies import Registry
+    from ..identity import identify
+    from ..parser import parse_page
+    from ..record_io import review_json, reviews_csv
+
     reviews, failed = [], False
     known = registry_names(Registry.load(extra=registry_files)) if registry_files else None
     for page in pages:
@@ -237,6 +240,9 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
 
     A local query never makes network calls: SERVICE is refused unless --allow-service.
     """
+    from ..formats import render
+    from ..queries import get_query, library, parse_query_text, run
+
     if list_:
         queries = library()
         width = max((len(name) for name in queries), default=0)
@@ -281,10 +287,16 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
     Example:
       dhr-graph stats --store dhr-store --format csv
     """
+    import pyoxigraph as ox
+
+    from ..formats import render
+    from ..queries import get_query, run
+
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
     gs = open_store(store)
     result = run(gs, get_query("store-stats"))
     extra = [("named graphs", len(gs.named_graphs(internal=True))), ("quads (triples x graphs)", len(gs))]
-    result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=XSD_INTEGER)}
+    result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=integer)}
                     for what, n in extra]
     click.echo(render(result, fmt), nl=False)
 
