@@ -62,8 +62,10 @@ def test_build_with_an_unusable_store_is_exit_2_and_reads_no_page(tmp_path: Path
 
 
 @pytest.mark.parametrize("args", [["stats", "--bogus"], ["build", "--store", "README.md"],
-                                  ["query", "--format", "nope", "store-stats"], ["query"]],
-                         ids=["unknown-option", "store-is-a-file", "bad-choice", "missing-argument"])
+                                  ["query", "--format", "nope", "store-stats"], ["query"], ["--bogus", "stats"],
+                                  ["no-such-command"]],
+                         ids=["unknown-option", "store-is-a-file", "bad-choice", "missing-argument",
+                              "unknown-option-of-the-group", "unknown-command"])
 def test_usage_mistakes_are_one_line_exit_2(args: list[str]) -> None:
     code, err = invoke(*[str(Path(__file__).resolve().parent.parent / a) if a == "README.md" else a for a in args])
     assert code == 2
@@ -124,3 +126,8 @@ def test_a_build_in_which_no_page_landed_is_exit_2_and_one_that_landed_some_is_e
     assert mixed.exit_code == 1, mixed.output
     assert "1 of 2 pages landed" in mixed.stdout and "bad.txt" in mixed.stderr
     assert len(ox.Store.read_only(str(store))) > 0
+
+
+def test_no_command_at_all_shows_the_help() -> None:
+    result = CliRunner().invoke(main, [], catch_exceptions=False)
+    assert "Usage: " in result.output and "Commands:" in result.output and "query" in result.output

@@ -7,6 +7,7 @@ Each command imports the library modules it uses when it runs, so that a quick c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -27,28 +28,44 @@ class _Cli(click.Group):
     """The one place where errors become exit codes, for every command (README, "Errors, exit
     codes and what dhr-graph writes"): 0 done; 1 done in part (pages left out, violations);
     2 nothing could be done (a user mistake, an unusable store, a failed write); 130 interrupted.
-    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback."""
+    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback. The
+    group's own options (`dhr-graph --bogus`) are parsed here too; a command's, inside `invoke`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:  # no command at all: click shows the help
+            return super().parse_args(ctx, args)
+        rest: list[str] = []
+        with _exit_codes(ctx):
+            rest = super().parse_args(ctx, args)
+        return rest
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _exit_codes(ctx):
             return super().invoke(ctx)
-        except DhrGraphError as exc:
-            _fail(ctx, str(exc))
-        except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
-            hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
-            _fail(ctx, exc.format_message() + hint, exc.exit_code)
-        except OSError as exc:  # the system refused (disk full, permissions) where no module said more
-            where = f"{exc.filename}: " if exc.filename else ""
-            _fail(ctx, f"{where}{exc.strerror or exc}")
-        except RuntimeError as exc:
-            from ..store import is_storage_failure
 
-            if not is_storage_failure(exc):
-                raise
-            _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
-        except KeyboardInterrupt:
-            click.echo("dhr-graph: interrupted", err=True)
-            ctx.exit(130)
+
+@contextlib.contextmanager
+def _exit_codes(ctx: click.Context) -> Iterator[None]:
+    """Every error as its exit code and one line (see `_Cli`)."""
+    try:
+        yield
+    except DhrGraphError as exc:
+        _fail(ctx, str(exc))
+    except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
+        hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+        _fail(ctx, exc.format_message() + hint, exc.exit_code)
+    except OSError as exc:  # the system refused (disk full, permissions) where no module said more
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(ctx, f"{where}{exc.strerror or exc}")
+    except RuntimeError as exc:
+        from ..store import is_storage_failure
+
+        if not is_storage_failure(exc):
+            raise
+        _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
+    except KeyboardInterrupt:
+        click.echo("dhr-graph: interrupted", err=True)
+        ctx.exit(130)
 
 
 def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
