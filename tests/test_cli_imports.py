@@ -27,16 +27,23 @@ except SystemExit as exc:
 else:
     code = 0
 heavy = {heavy!r}
-print(json.dumps({{"code": code, "loaded": [m for m in heavy if m in sys.modules]}}), file=sys.stderr)
+own = sorted(m for m in sys.modules if m.startswith("dhr_graph."))
+print(json.dumps({{"code": code, "loaded": [m for m in heavy if m in sys.modules], "own": own}}), file=sys.stderr)
 """
+
+
+def probe(*args: str) -> dict:
+    """Run `dhr-graph ARGS` in a new interpreter: its exit code ("code"), which heavy modules it
+    loaded ("loaded"), which of the package's ("own"), and its standard output ("out")."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
+                          capture_output=True, text=True, timeout=120)
+    return {**json.loads(proc.stderr.strip().splitlines()[-1]), "out": proc.stdout}
 
 
 def loaded_by(*args: str) -> tuple[int, list[str], str]:
     """Run `dhr-graph ARGS` in a new interpreter: its exit code, which heavy modules it loaded, stdout."""
-    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
-                          capture_output=True, text=True, timeout=120)
-    report = json.loads(proc.stderr.strip().splitlines()[-1])
-    return report["code"], report["loaded"], proc.stdout
+    report = probe(*args)
+    return report["code"], report["loaded"], report["out"]
 
 
 def test_importing_the_cli_loads_no_heavy_library() -> None:
@@ -55,9 +62,12 @@ def test_quick_commands_load_no_heavy_library(args: list[str]) -> None:
 
 
 def test_a_named_query_loads_no_heavy_library(sample_store: Path) -> None:
-    code, loaded, out = loaded_by("query", "shared-agencies", "--store", str(sample_store), "--format", "csv")
-    assert code == 0 and out.splitlines()[0].startswith("label,")
-    assert loaded == []
+    report = probe("query", "shared-agencies", "--store", str(sample_store), "--format", "csv")
+    assert report["code"] == 0 and report["out"].splitlines()[0].startswith("label,")
+    assert report["loaded"] == []
+    # nor the modules of other commands, whatever those import (cli/__init__.py: _COMMAND_MODULES)
+    assert not {"dhr_graph.cli.export", "dhr_graph.cli.validate", "dhr_graph.export", "dhr_graph.pipeline",
+                "dhr_graph.validation"} & set(report["own"])
     code, loaded, out = loaded_by("stats", "--store", str(sample_store))
     assert code == 0 and "reviews" in out and loaded == []
 

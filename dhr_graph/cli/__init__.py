@@ -8,6 +8,7 @@ Each command imports the library modules it uses when it runs, so that a quick c
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,10 @@ class _Cli(click.Group):
     Each is one line on stderr; only a defect in dhr-graph itself shows a traceback. The
     group's own options (`dhr-graph --bogus`) are parsed here too; a command's, inside `invoke`."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._modules: dict[str, tuple[str, str]] = {}  # see add_modules
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:  # no command at all: click shows the help
             return super().parse_args(ctx, args)
@@ -42,6 +47,21 @@ class _Cli(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with _exit_codes(ctx):
             return super().invoke(ctx)
+
+    def add_modules(self, commands: dict[str, tuple[str, str]]) -> None:
+        """Commands defined in modules of this package, imported when first looked up (click's
+        "lazily loading subcommands" pattern; an import error shows when the command is used)."""
+        self._modules.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._modules and cmd_name not in self.commands:
+            module, attribute = self._modules[cmd_name]
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 @contextlib.contextmanager
@@ -345,18 +365,12 @@ def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
     click.echo(f"sent {sent} quads to {shown}")
 
 
-def _register() -> None:
-    """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, cases, export, links, load, serve, themes, validate
-
-    main.add_command(agencies.group)
-    main.add_command(cases.group)
-    main.add_command(themes.group)
-    main.add_command(links.group)
-    main.add_command(export.command)
-    main.add_command(validate.command)
-    main.add_command(serve.command)
-    main.add_command(load.command)
-
-
-_register()
+#: Commands that live in their own modules (one module per concern): name -> (module, attribute).
+#: Each module is imported when its command is looked up (to run it, or for --help), so a
+#: command run from this module never loads the others' imports.
+_COMMAND_MODULES = {
+    "agencies": ("agencies", "group"), "cases": ("cases", "group"), "themes": ("themes", "group"),
+    "links": ("links", "group"), "export": ("export", "command"), "validate": ("validate", "command"),
+    "serve": ("serve", "command"), "load": ("load", "command"),
+}
+main.add_modules(_COMMAND_MODULES)
