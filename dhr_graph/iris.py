@@ -11,7 +11,6 @@ IRIs under DHR_BASE; instance data minted from pages lives under a configurable 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -89,6 +88,8 @@ def slug(text: str, max_length: int = 80) -> str:
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     out = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:max_length].strip("-")
     if not out:
+        import hashlib  # rarely needed: OpenSSL loads only then, not with every command
+
         out = "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     return out
 
@@ -147,6 +148,8 @@ def recommendation_ids(rows: Sequence[tuple[str, Sequence[str], str]]) -> list[s
 
 
 def _digest(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8]
 
 
