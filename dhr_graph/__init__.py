@@ -15,14 +15,11 @@ used alone.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("dhr-graph")
-except PackageNotFoundError:  # a source tree that is not installed
-    __version__ = "0.1.0"
+__version__: str  # looked up on first use (`_version`): importlib.metadata costs every command ~25 ms
 
 _API = {
     "DhrGraphError": "errors", "InputError": "errors", "QueryError": "errors", "StoreError": "errors",
@@ -38,7 +35,19 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
+@cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dhr-graph")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.1.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name in _API:
         return getattr(import_module(f".{_API[name]}", __name__), name)
     raise AttributeError(f"module 'dhr_graph' has no attribute {name!r}")

@@ -18,11 +18,9 @@ import pyoxigraph as ox
 from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
-from .netsafe import check_url, redact_url
 from .outputs import OutputFiles, is_stream
 from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
-from .terms import to_dataset
 
 CONTEXT_FILE = "context.jsonld"
 
@@ -52,6 +50,8 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
     (`/dev/null`, a pipe) is written directly and gets no description beside it.
     Returns the number of statements written.
     """
+    from .netsafe import check_url, redact_url  # loads http and ssl: only for an export that needs it
+
     rdf_format, _ = RDF_FORMATS[fmt]
     if publish_url is not None:
         check_url(publish_url, "publish URL")  # download links must be http(s) addresses
@@ -78,6 +78,8 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
 
 def to_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> str:
     """JSON-LD compacted with the shipped context, inlined so the file parses offline."""
+    from .terms import to_dataset  # loads rdflib: only JSON-LD needs it
+
     ds = to_dataset(items)
     context = jsonld_context()
     text = ds.serialize(format="json-ld", context=context, auto_compact=True, indent=1)

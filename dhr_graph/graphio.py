@@ -20,12 +20,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from . import __version__
 from .outputs import OutputFiles, atomic_output
+
+if TYPE_CHECKING:  # networkx loads with the writers that call it, not with the list of formats
+    import networkx as nx
 
 GRAPH_FORMATS = ("graphml", "gexf", "cyjs", "nodelink", "dot", "csv")
 WEB_DIR = Path(__file__).resolve().parent / "data" / "web"
@@ -175,6 +175,8 @@ def write_gexf(graph: nx.Graph, path: Path) -> None:
         x, y = positions[node]
         data["viz"] = {"color": {"r": r, "g": gr, "b": b, "a": 1.0}, "size": size / 2,
                        "position": {"x": x, "y": y, "z": 0.0}}
+    import networkx as nx
+
     with atomic_output(path) as handle:
         nx.write_gexf(out, handle, encoding="utf-8", prettyprint=True)
 
@@ -183,6 +185,8 @@ def write_gexf(graph: nx.Graph, path: Path) -> None:
 
 def cytoscape_document(graph: nx.Graph) -> dict[str, Any]:
     """Cytoscape.js elements JSON: `{"data": {...}, "elements": {"nodes": [...], "edges": [...]}}`."""
+    from . import __version__
+
     styles = styled(graph)
     nodes = []
     for node, data in graph.nodes(data=True):
@@ -206,6 +210,8 @@ def write_cytoscape(graph: nx.Graph, path: Path) -> None:
 
 def write_node_link(graph: nx.Graph, path: Path) -> None:
     """networkx node-link JSON (`nodes`, `edges`), read back with `nx.node_link_graph(..., edges="edges")`."""
+    import networkx as nx
+
     _write_json(nx.node_link_data(graph, edges="edges"), path)
 
 

@@ -20,16 +20,16 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import networkx as nx
-
-from . import __version__
 from .outputs import atomic_output
 from .graphio import WEB_DIR, node_colour
 from .layout import layout
 from .projections import query_rows
 from .store import GraphStore
+
+if TYPE_CHECKING:  # networkx loads when a page is drawn, not when the export command is declared
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,8 @@ def affinity_graph(agencies: int, recs: list[list[Any]]) -> nx.Graph:
     more than one review in fifty, such as national ones, are left to the co-address links:
     they belong to no one area).
     """
+    import networkx as nx
+
     affinity = nx.Graph()
     affinity.add_nodes_from(range(agencies))
     for rec in recs:
@@ -208,6 +210,8 @@ def _vendor_scripts() -> list[str]:
 
 def render_page(document: dict[str, Any], title: str = DEFAULT_TITLE) -> str:
     """Fill the page template; each placeholder is filled once, never inside inserted text."""
+    from . import __version__
+
     template = (WEB_DIR / "explorer.html").read_text(encoding="utf-8")
     scripts = [*_vendor_scripts(), (WEB_DIR / "explorer.js").read_text(encoding="utf-8")]
     css = (WEB_DIR / "explorer.css").read_text(encoding="utf-8")

@@ -11,15 +11,40 @@ IRIs under DHR_BASE; instance data minted from pages lives under a configurable 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+if TYPE_CHECKING:
+    from rdflib import URIRef
+
+
+class Namespace(str):
+    """An IRI prefix whose attributes and items are rdflib IRIs (`DHR.Review`), as with rdflib's
+    `Namespace`, but rdflib is imported only when a term is made: the query path and the
+    command line use these prefixes as plain strings and never load rdflib."""
+
+    __slots__ = ()
+
+    def term(self, name: str) -> URIRef:
+        from rdflib import URIRef  # only code that builds rdflib graphs gets here
+
+        return URIRef(str.__add__(self, name))
+
+    def __getitem__(self, name: str) -> URIRef:  # type: ignore[override]
+        return self.term(name)
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):  # special names (copy, pickle) are not terms
+            raise AttributeError(name)
+        return self.term(name)
+
+    def __repr__(self) -> str:
+        return f"Namespace({str.__repr__(self)})"
+
 
 DHR_BASE = "https://w3id.org/dhr-graph/"
 DHR = Namespace(DHR_BASE + "def/")
@@ -30,14 +55,14 @@ DEFAULT_INSTANCE_BASE = DHR_BASE + "id/"
 
 PREFIXES: dict[str, str] = {
     "dhr": str(DHR),
-    "dcterms": str(DCTERMS),
-    "skos": str(SKOS),
-    "org": str(ORG),
-    "prov": str(PROV),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
+    "dcterms": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
 _INTERNAL = re.compile(r"[/#]graph/internal/")
@@ -64,6 +89,8 @@ def slug(text: str, max_length: int = 80) -> str:
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     out = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:max_length].strip("-")
     if not out:
+        import hashlib  # rarely needed: OpenSSL loads only then, not with every command
+
         out = "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     return out
 
@@ -122,6 +149,8 @@ def recommendation_ids(rows: Sequence[tuple[str, Sequence[str], str]]) -> list[s
 
 
 def _digest(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8]
 
 
@@ -194,8 +223,8 @@ class Minter:
 
 # ---------------------------------------------------------------- fixed IRIs and where things live
 
-TOOL_IRI = URIRef(DHR_BASE + "def/tool/dhr-graph")  # the agent every graph the toolkit writes is attributed to
-DATASET_IRI = URIRef(DHR_BASE + "dataset")  # the dataset an export describes (void.py)
+TOOL_IRI = DHR_BASE + "def/tool/dhr-graph"  # the agent every graph the toolkit writes is attributed to
+DATASET_IRI = DHR_BASE + "dataset"  # the dataset an export describes (void.py)
 SECTOR_SCHEME = str(SCHEME) + "sector/"  # concepts of the sector scheme (ontology/sectors.ttl)
 CSP_PATTERN = str(REGISTRY) + "pattern/community-safety-partnership"  # ontology/agency-patterns.ttl
 REGISTRY_AGENCY = str(REGISTRY) + "agency/"  # bodies of the registry (ontology/agencies*.ttl)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # loaded by `layout`, so that importing this module (html.py does) costs nothing
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ def _normalise(pos: dict[Hashable, Position], extent: float = 1000.0) -> dict[Ha
 def layout(graph: nx.Graph, *, core_size: int = 300, iterations: int = 100, seed: int = 7
            ) -> dict[Hashable, Position]:
     """Positions in [-500, 500]² for every node of `graph` (see the module docstring for how)."""
+    import networkx as nx
+
     order = sorted(graph.nodes, key=lambda n: (-_strength(graph, n), -graph.degree(n), str(n)))
     connected = [n for n in order if graph.degree(n) > 0]
     core = connected[:core_size]
@@ -95,6 +99,8 @@ def _spacing(pos: dict[Hashable, Position]) -> float:
 def _rings(graph: nx.Graph, rest: list[Hashable], pos: dict[Hashable, Position], spacing: float,
            seed: int) -> None:
     """Place separate groups (largest first) and lone nodes on rings around what is placed."""
+    import networkx as nx
+
     if not rest:
         return
     sub = graph.subgraph(rest)

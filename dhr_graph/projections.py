@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .errors import DhrGraphError
 from .queries import QueryResult, run_named
 from .store import GraphStore
+
+if TYPE_CHECKING:  # networkx loads when a projection is built, not with the list of projections
+    import networkx as nx
 
 
 def query_rows(store: GraphStore, name: str, order: Callable[[dict[str, str]], Any] | None = None,
@@ -54,6 +55,8 @@ def _agency_nodes(store: GraphStore, graph: nx.Graph) -> None:
 
 def agency_coaddress(store: GraphStore) -> nx.Graph:
     """Agencies joined when one recommendation addresses both; weight = such recommendations."""
+    import networkx as nx
+
     graph = nx.Graph(name="agency-coaddress", projection="agency-coaddress")
     _agency_nodes(store, graph)
     for row in query_rows(store, "projection-coaddress"):
@@ -64,6 +67,8 @@ def agency_coaddress(store: GraphStore) -> nx.Graph:
 
 def review_agency(store: GraphStore) -> nx.Graph:
     """Bipartite: reviews (bipartite=0) and the agencies they address (bipartite=1)."""
+    import networkx as nx
+
     graph = nx.Graph(name="review-agency", projection="review-agency")
     _review_nodes(store, graph)
     _agency_nodes(store, graph)
@@ -89,6 +94,8 @@ def review_review(store: GraphStore) -> nx.Graph:
     One edge per pair: `basis` lists every basis of their links, `weight` adds up the
     strongest score of each basis (a shortcut triple with no link resource counts 1).
     """
+    import networkx as nx
+
     graph = nx.Graph(name="review-review", projection="review-review")
     _review_nodes(store, graph)
     pairs: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
@@ -114,6 +121,8 @@ def review_review(store: GraphStore) -> nx.Graph:
 
 def theme_sector(store: GraphStore) -> nx.Graph:
     """Themes joined to sectors; weight = recommendations with the theme addressed to the sector."""
+    import networkx as nx
+
     graph = nx.Graph(name="theme-sector", projection="theme-sector")
     for row in query_rows(store, "projection-concepts"):
         kind = row["kind"]

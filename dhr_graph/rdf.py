@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, SKOS, XSD
 
 from . import __version__
@@ -50,7 +50,7 @@ _T = {name: iri(str(term)) for name, term in {
     "abstract": DCTERMS.abstract, "sourceLabel": DHR.sourceLabel, "Entity": PROV.Entity,
     "subject": DCTERMS.subject, "sourceFile": DHR.sourceFile, "sourceChecksum": DHR.sourceChecksum,
     "recordFile": DHR.recordFile,
-    "attributed": PROV.wasAttributedTo, "tool": TOOL_IRI, "generated": PROV.generatedAtTime,
+    "attributed": PROV.wasAttributedTo, "tool": URIRef(TOOL_IRI), "generated": PROV.generatedAtTime,
     "hasVersion": DCTERMS.hasVersion, "recommendation": DHR.recommendation, "Recommendation": DHR.Recommendation,
     "review": DHR.review, "number": DHR.number, "position": DHR.position, "text": DHR.text,
     "addressedTo": DHR.addressedTo, "addressing": DHR.addressing, "Addressing": DHR.Addressing,

@@ -293,8 +293,8 @@ def _description(graph: Graph, node: Node | None) -> tuple[Triple, ...]:
 class Validator:
     """Validates review graphs; holds the shapes (compiled when it can) and reference data."""
 
-    def __init__(self, shapes: Graph, reference: Graph | None = None, batch_size: int = DEFAULT_BATCH,
-                 engine: str = "auto") -> None:
+    def __init__(self, shapes: Graph, reference: Graph | Sequence[str | Path] | None = None,
+                 batch_size: int = DEFAULT_BATCH, engine: str = "auto") -> None:
         self.shapes = shapes
         self.core = Graph()
         for triple in shapes:
@@ -308,9 +308,19 @@ class Validator:
                 self.checks = compile_shapes(shapes)
             except Unsupported as exc:
                 self.fallback = str(exc)
-        self.reference = reference if reference is not None else Graph()
+        self._reference = reference
         self.batch_size = batch_size
         self.timings: dict[str, float] = {}  # seconds spent per phase, summed over calls
+
+    @functools.cached_property
+    def reference(self) -> Graph:
+        """The reference data as a graph, or its Turtle files read on first use: a build never
+        uses it (it validates in its store, which holds the reference graphs already), and
+        reading the registry again cost every build about a second."""
+        source = self._reference
+        if source is None:
+            return Graph()
+        return source if isinstance(source, Graph) else _read_turtle(source)
 
     @functools.cached_property
     def _reference_nquads(self) -> str:
@@ -329,10 +339,9 @@ class Validator:
         """Shapes from `files` (default: the bundled shapes); reference data from Turtle files
         or a graph (default: the bundled ontology, schemes and registry)."""
         shapes = _read_turtle(files if files is not None else sorted(resources.shapes_dir().glob("*.ttl")))
-        if not isinstance(reference, Graph):
-            reference = _read_turtle(reference if reference is not None
-                                     else sorted(resources.ontology_dir().glob("*.ttl")))
-        return cls(shapes, reference, batch_size, engine)
+        if reference is None:
+            reference = sorted(resources.ontology_dir().glob("*.ttl"))
+        return cls(shapes, reference, batch_size, engine)  # Turtle files are read when first needed
 
     def validate(self, graph: Graph, source: str = "", iri: str | None = None) -> ValidationResult:
         """Validate one review graph given as an rdflib Graph."""

@@ -22,11 +22,11 @@ from . import __version__
 from .outputs import atomic_output
 from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
 from .inputfiles import read_turtle
-from .iris import DATASET_IRI as DATASET
-from .iris import DHR, GRAPH, PREFIXES, TOOL_IRI
+from .iris import DATASET_IRI, DHR, GRAPH, PREFIXES, TOOL_IRI
 from .rdf import build_time
 from .store import GraphStore
 
+DATASET = URIRef(DATASET_IRI)
 TEMPLATE = Path(__file__).resolve().parent / "data" / "void" / "dataset.ttl"
 FORMAT_IRIS: dict[str, str] = {
     "ttl": "http://www.w3.org/ns/formats/Turtle",
@@ -173,10 +173,10 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
     activity = BNode()
     add((DATASET, PROV.wasGeneratedBy, activity))
     add((activity, RDF.type, PROV.Activity))
-    add((activity, PROV.wasAssociatedWith, TOOL_IRI))
+    add((activity, PROV.wasAssociatedWith, URIRef(TOOL_IRI)))
     add((activity, PROV.endedAtTime, when))
     add((DATASET, DCTERMS.hasVersion, Literal(f"dhr-graph {__version__}")))
-    add((TOOL_IRI, DCTERMS.hasVersion, Literal(__version__)))
+    add((URIRef(TOOL_IRI), DCTERMS.hasVersion, Literal(__version__)))
 
     # the file itself
     dist = BNode()

@@ -122,7 +122,7 @@ def test_strict_build_lands_nothing_when_one_page_fails(tmp_path: Path, seeded_s
     before = quads(store)
     code, _, err = run_build(str(BAD / "good-thornbury.txt"), str(BAD / "death-after-publication.txt"),
                              "--store", str(store), "--strict", "--quiet")
-    assert code == 1 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err  # nothing landed
     assert "death-after-publication.txt" in err
     assert quads(store) == before
 
@@ -136,7 +136,7 @@ def test_twenty_megabyte_page_is_refused_without_reading_it_as_a_page(tmp_path: 
         handle.write(row * (20 * 1024 * 1024 // len(row) + 1))
     assert page.stat().st_size > 20 * 1024 * 1024 > MAX_PAGE_BYTES
     code, _, err = run_build(str(page), "--store", str(tmp_path / "store"), "--quiet")
-    assert code == 1 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
     assert "huge.txt: file is 21.0 MB" in err
     assert not (tmp_path / "store").exists()
 

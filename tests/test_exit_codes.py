@@ -62,8 +62,10 @@ def test_build_with_an_unusable_store_is_exit_2_and_reads_no_page(tmp_path: Path
 
 
 @pytest.mark.parametrize("args", [["stats", "--bogus"], ["build", "--store", "README.md"],
-                                  ["query", "--format", "nope", "store-stats"], ["query"]],
-                         ids=["unknown-option", "store-is-a-file", "bad-choice", "missing-argument"])
+                                  ["query", "--format", "nope", "store-stats"], ["query"], ["--bogus", "stats"],
+                                  ["no-such-command"]],
+                         ids=["unknown-option", "store-is-a-file", "bad-choice", "missing-argument",
+                              "unknown-option-of-the-group", "unknown-command"])
 def test_usage_mistakes_are_one_line_exit_2(args: list[str]) -> None:
     code, err = invoke(*[str(Path(__file__).resolve().parent.parent / a) if a == "README.md" else a for a in args])
     assert code == 2
@@ -98,3 +100,34 @@ def test_ctrl_c_during_a_build_is_exit_130_and_changes_nothing(tmp_path: Path, s
     assert err.strip().splitlines()[-1] == "dhr-graph: interrupted" and "Traceback" not in err
     assert set(ox.Store.read_only(str(store))) == before
     assert not staging.exists()
+
+
+def test_a_build_in_which_no_page_landed_is_exit_2_and_one_that_landed_some_is_exit_1(
+        tmp_path: Path, sample_text: str) -> None:
+    """README, exit codes: 1 is "done in part", 2 "nothing could be done; nothing was changed"."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a review page\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(sample_text, encoding="utf-8")
+    store = tmp_path / "store"
+
+    result = CliRunner().invoke(main, ["build", str(bad), str(empty), "--store", str(store)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "0 of 2 pages landed" in result.stdout and "(store unchanged)" in result.stdout
+    strict = CliRunner().invoke(main, ["build", str(good), str(bad), "--store", str(store), "--strict"],
+                                catch_exceptions=False)
+    assert strict.exit_code == 2, strict.output  # --strict: nothing lands unless every page is good
+    assert "0 of 2 pages landed" in strict.stdout and "bad.txt" in strict.stderr
+    assert not store.exists()
+
+    mixed = CliRunner().invoke(main, ["build", str(good), str(bad), "--store", str(store)], catch_exceptions=False)
+    assert mixed.exit_code == 1, mixed.output
+    assert "1 of 2 pages landed" in mixed.stdout and "bad.txt" in mixed.stderr
+    assert len(ox.Store.read_only(str(store))) > 0
+
+
+def test_no_command_at_all_shows_the_help() -> None:
+    result = CliRunner().invoke(main, [], catch_exceptions=False)
+    assert "Usage: " in result.output and "Commands:" in result.output and "query" in result.output

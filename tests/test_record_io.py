@@ -220,7 +220,7 @@ def test_cli_build_from_json_and_curation(tmp_path, sample_page):
     (tmp_path / "r.json").write_text(json.dumps(data), encoding="utf-8")
     result = runner.invoke(main, ["build", str(tmp_path / "r.json"), "--store", str(tmp_path / "s")],
                            catch_exceptions=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # its only record was left out: nothing landed
     assert "r.json: [0].recommendations[0].addressed_to: expected a list of non-empty names; record left out" \
         in result.stderr
     assert "Traceback" not in result.output

@@ -1,10 +1,14 @@
 """The `dhr-graph` command line: thin wiring over the library API.
 
 Every user mistake ends as one line on stderr and a non-zero exit, never a traceback.
+Each command imports the library modules it uses when it runs, so that a quick command
+(`query`, `--help`) does not pay for rdflib, pySHACL or networkx (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -12,51 +16,76 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pyoxigraph as ox
 
-from .. import __version__
-from ..addressees import registry_names
-from ..agencies import Registry
 from ..errors import DhrGraphError
-from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS, render
-from ..identity import identify
+from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from ..iris import DEFAULT_INSTANCE_BASE, PREFIXES
-from ..parser import parse_page
-from ..pipeline import Toolkit, build
-from ..queries import get_query, library, parse_query_text, run
-from ..record_io import review_json, reviews_csv
-from ..store import GraphStore, default_store_path, is_storage_failure
 from ..tuning import fewer_gc_pauses
 from . import logs
-
-XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
-STORE_HELP = "Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE)."
+from .options import open_store, store_option, store_path
 
 
 class _Cli(click.Group):
     """The one place where errors become exit codes, for every command (README, "Errors, exit
     codes and what dhr-graph writes"): 0 done; 1 done in part (pages left out, violations);
     2 nothing could be done (a user mistake, an unusable store, a failed write); 130 interrupted.
-    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback."""
+    Each is one line on stderr; only a defect in dhr-graph itself shows a traceback. The
+    group's own options (`dhr-graph --bogus`) are parsed here too; a command's, inside `invoke`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._modules: dict[str, tuple[str, str]] = {}  # see add_modules
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:  # no command at all: click shows the help
+            return super().parse_args(ctx, args)
+        rest: list[str] = []
+        with _exit_codes(ctx):
+            rest = super().parse_args(ctx, args)
+        return rest
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _exit_codes(ctx):
             return super().invoke(ctx)
-        except DhrGraphError as exc:
-            _fail(ctx, str(exc))
-        except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
-            hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
-            _fail(ctx, exc.format_message() + hint, exc.exit_code)
-        except OSError as exc:  # the system refused (disk full, permissions) where no module said more
-            where = f"{exc.filename}: " if exc.filename else ""
-            _fail(ctx, f"{where}{exc.strerror or exc}")
-        except RuntimeError as exc:
-            if not is_storage_failure(exc):
-                raise
-            _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
-        except KeyboardInterrupt:
-            click.echo("dhr-graph: interrupted", err=True)
-            ctx.exit(130)
+
+    def add_modules(self, commands: dict[str, tuple[str, str]]) -> None:
+        """Commands defined in modules of this package, imported when first looked up (click's
+        "lazily loading subcommands" pattern; an import error shows when the command is used)."""
+        self._modules.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._modules and cmd_name not in self.commands:
+            module, attribute = self._modules[cmd_name]
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@contextlib.contextmanager
+def _exit_codes(ctx: click.Context) -> Iterator[None]:
+    """Every error as its exit code and one line (see `_Cli`)."""
+    try:
+        yield
+    except DhrGraphError as exc:
+        _fail(ctx, str(exc))
+    except click.ClickException as exc:  # a bad option or value: click's code (2), in one line too
+        hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+        _fail(ctx, exc.format_message() + hint, exc.exit_code)
+    except OSError as exc:  # the system refused (disk full, permissions) where no module said more
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(ctx, f"{where}{exc.strerror or exc}")
+    except RuntimeError as exc:
+        from ..store import is_storage_failure
+
+        if not is_storage_failure(exc):
+            raise
+        _fail(ctx, f"the store is damaged or unreadable ({exc}); rebuild it from the pages")
+    except KeyboardInterrupt:
+        click.echo("dhr-graph: interrupted", err=True)
+        ctx.exit(130)
 
 
 def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
@@ -65,17 +94,19 @@ def _fail(ctx: click.Context, message: str, code: int = 2) -> None:
     ctx.exit(code)
 
 
-def store_option(func: Any) -> Any:
-    return click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, help=STORE_HELP)(func)
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: the installed version, looked up only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__
 
-
-def open_store(path: Path | None) -> GraphStore:
-    return GraphStore(path or default_store_path())
+    click.echo(f"dhr-graph, version {__version__}")
+    ctx.exit()
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dhr-graph")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("-v", "--verbose", count=True, help="Say what each step did, on stderr (-vv: debug detail).")
 @click.option("-q", "--quiet", "quiet_logs", is_flag=True, help="Log errors only (no warnings) on stderr.")
 @click.pass_context
@@ -115,7 +146,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
     of it, as `parse --format json` prints) keeps its IRI and replaces its graph, unless the
     page has lost recommendations the stored review has (see --allow-shrink).
-    Exit status: 0 all pages landed, 1 some pages were left out, 2 nothing could be done.
+    Exit status: 0 all pages landed, 1 some pages were left out, 2 no page landed (the store is
+    unchanged) or nothing could be done.
 
     \b
     Example:
@@ -123,6 +155,8 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
       dhr-graph parse page.txt --format json > page.json   # fix it by hand, then:
       dhr-graph build page.json --curation names.csv --store dhr-store
     """
+    from ..pipeline import Toolkit, build
+
     try:
         toolkit = Toolkit.load(base=base, registry_files=registry_files, theme_files=theme_files,
                                curation_files=curation_files)
@@ -135,7 +169,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
             return pages
         return _progressbar(pages)
 
-    report = build(list(inputs) or None, store or default_store_path(), toolkit=toolkit,
+    report = build(list(inputs) or None, store_path(store), toolkit=toolkit,
                    strict=strict, allow_shrink=allow_shrink, progress=progress)
     for page in report.pages:
         for msg in page.messages:
@@ -144,10 +178,10 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
     for pin in toolkit.curation.unused() if toolkit.curation else ():
         click.echo(f"warning: {pin.where}: {pin.surface!r} was not found in review {pin.review!r}", err=True)
     if not quiet:
-        click.echo(f"{len(report.landed)} of {len(report.pages)} pages landed in {report.store}"
+        click.echo(f"{len(report.landed) if report.committed else 0} of {len(report.pages)} pages landed in {report.store}"
                    + (f" ({report.triples:,} triples in the graphs of the pages that landed)" if report.committed else " (store unchanged)"))
-    if report.failed:
-        sys.exit(1)
+    if report.failed:  # 1: done in part; 2: no page landed, the store is as it was (README, exit codes)
+        sys.exit(1 if report.committed else 2)
 
 
 def _progressbar(pages: list[Path]) -> Iterator[Path]:
@@ -171,6 +205,12 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
     Example:
       dhr-graph parse page.txt --format json
     """
+    from ..addressees import registry_names
+    from ..agencies import Registry
+    from ..identity import identify
+    from ..parser import parse_page
+    from ..record_io import review_json, reviews_csv
+
     reviews, failed = [], False
     known = registry_names(Registry.load(extra=registry_files)) if registry_files else None
     for page in pages:
@@ -237,6 +277,9 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
 
     A local query never makes network calls: SERVICE is refused unless --allow-service.
     """
+    from ..formats import render
+    from ..queries import get_query, library, parse_query_text, run
+
     if list_:
         queries = library()
         width = max((len(name) for name in queries), default=0)
@@ -281,10 +324,16 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
     Example:
       dhr-graph stats --store dhr-store --format csv
     """
+    import pyoxigraph as ox
+
+    from ..formats import render
+    from ..queries import get_query, run
+
+    integer = ox.NamedNode(PREFIXES["xsd"] + "integer")
     gs = open_store(store)
     result = run(gs, get_query("store-stats"))
     extra = [("named graphs", len(gs.named_graphs(internal=True))), ("quads (triples x graphs)", len(gs))]
-    result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=XSD_INTEGER)}
+    result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=integer)}
                     for what, n in extra]
     click.echo(render(result, fmt), nl=False)
 
@@ -316,18 +365,12 @@ def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
     click.echo(f"sent {sent} quads to {shown}")
 
 
-def _register() -> None:
-    """Command groups that live in their own modules (one module per concern)."""
-    from . import agencies, cases, export, links, load, serve, themes, validate
-
-    main.add_command(agencies.group)
-    main.add_command(cases.group)
-    main.add_command(themes.group)
-    main.add_command(links.group)
-    main.add_command(export.command)
-    main.add_command(validate.command)
-    main.add_command(serve.command)
-    main.add_command(load.command)
-
-
-_register()
+#: Commands that live in their own modules (one module per concern): name -> (module, attribute).
+#: Each module is imported when its command is looked up (to run it, or for --help), so a
+#: command run from this module never loads the others' imports.
+_COMMAND_MODULES = {
+    "agencies": ("agencies", "group"), "cases": ("cases", "group"), "themes": ("themes", "group"),
+    "links": ("links", "group"), "export": ("export", "command"), "validate": ("validate", "command"),
+    "serve": ("serve", "command"), "load": ("load", "command"),
+}
+main.add_modules(_COMMAND_MODULES)

@@ -7,13 +7,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypedDict
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..agencies import Registry
 from ..iris import DEFAULT_INSTANCE_BASE, Minter
-from ..queries import run_named
-from ..records import Resolution
-from ..store import GraphStore, default_store_path
+from .options import open_store, store_option
+
+if TYPE_CHECKING:
+    from ..agencies import Registry
+    from ..records import Resolution
 
 _REGISTRY = click.option("--registry", "registry_files", multiple=True,
                          type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -57,6 +60,8 @@ class _Unresolved(TypedDict):
 
 
 def _registry(files: tuple[Path, ...]) -> Registry:
+    from ..agencies import Registry
+
     return Registry.load(extra=files)  # a DhrGraphError is reported by the CLI's one handler (exit 2)
 
 
@@ -162,8 +167,7 @@ def area_cmd(partnership: str, registry_files: tuple[Path, ...], fmt: str) -> No
 
 
 @group.command("unresolved")
-@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@store_option
 @click.option("--method", type=click.Choice(["pattern", "generic", "fuzzy", "verbatim"]), default=None,
               help="Only names resolved this way.")
 @_REGISTRY
@@ -178,7 +182,9 @@ def unresolved_cmd(store: Path | None, method: str | None, registry_files: tuple
     Example:
       dhr-graph agencies unresolved --store dhr-store
     """
-    gs = GraphStore(store or default_store_path())
+    from ..queries import run_named
+
+    gs = open_store(store)
     params = {"method": method} if method else {}
     result = run_named(gs, "unresolved-addressees", **params)  # no store: StoreError, exit 2
     registry = _registry(registry_files)

@@ -9,10 +9,7 @@ from pathlib import Path
 import click
 
 from ..iris import DEFAULT_INSTANCE_BASE, Minter
-from ..store import GraphStore, default_store_path
-
-_STORE = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-                      help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+from .options import open_store, store_option, store_path
 
 
 @click.group("cases")
@@ -25,7 +22,7 @@ def group() -> None:
 
 @group.command("import")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@_STORE
+@store_option
 @click.option("--base", default=DEFAULT_INSTANCE_BASE, show_default=True, help="Base IRI of instance data.")
 @click.option("--dataset", "dataset_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Turtle description of the dataset (dcat:Dataset with its citation); default: the DHRD 1.0.0.")
@@ -47,7 +44,7 @@ def import_cmd(file: Path | None, store: Path | None, base: str, dataset_file: s
         Minter(base)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--base") from None
-    report = import_cases(file or bundled_incidents(), store or default_store_path(), base=base,
+    report = import_cases(file or bundled_incidents(), store_path(store), base=base,
                           dataset_file=dataset_file)
     for message in report.errors:
         click.echo(message, err=True)
@@ -56,7 +53,7 @@ def import_cmd(file: Path | None, store: Path | None, base: str, dataset_file: s
         sys.exit(2)
     if not quiet and report.matches is not None:
         m = report.matches
-        click.echo(f"{report.cases} cases imported into {store or default_store_path()}; reviews: "
+        click.echo(f"{report.cases} cases imported into {store_path(store)}; reviews: "
                    f"{m.linked} linked to one case, {m.ambiguous} with several candidate cases, "
                    f"{len(m.unmatched)} with none (dhr-graph cases unmatched)")
     if report.errors:
@@ -64,7 +61,7 @@ def import_cmd(file: Path | None, store: Path | None, base: str, dataset_file: s
 
 
 @group.command("unmatched")
-@_STORE
+@store_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def unmatched_cmd(store: Path | None, fmt: str) -> None:
     """Reviews that no case matched, and why; reviews with several candidate cases too.
@@ -75,7 +72,7 @@ def unmatched_cmd(store: Path | None, fmt: str) -> None:
     """
     from ..cases import unmatched
 
-    report = unmatched(GraphStore(store or default_store_path()))
+    report = unmatched(open_store(store))
     several: dict[str, list[str]] = {}
     for m in report.matches:
         if m.candidates > 1:

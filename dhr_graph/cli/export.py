@@ -14,14 +14,14 @@ from ..graphio import GRAPH_FORMATS, write_graph
 from ..html import DEFAULT_TITLE, write_html
 from ..outputs import is_stream
 from ..projections import PROJECTIONS, project
-from ..store import GraphStore, default_store_path
+from ..store import GraphStore
+from .options import open_store, store_option
 
 FORMATS = (*RDF_FORMATS, *GRAPH_FORMATS, "html")
 
 
 @click.command("export")
-@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@store_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="trig", show_default=True,
               help="RDF: ttl nt nq trig jsonld rdfxml; networks: graphml gexf cyjs nodelink dot csv; "
                    "html: the explorer page (network, filters, panels, charts; works offline).")
@@ -49,7 +49,7 @@ def command(store: Path | None, fmt: str, projection: str | None, output: Path,
       dhr-graph export --format html -o out/explorer.html
       dhr-graph export --format nq -o - | gzip > dhr.nq.gz
     """
-    gs = GraphStore(store or default_store_path())
+    gs = open_store(store)
     if str(output) != "-":
         click.echo(_export(gs, fmt, projection, output, publish_url, title))
         return

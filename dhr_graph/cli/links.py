@@ -7,12 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..formats import RESULT_FORMATS, render
-from ..queries import run_named
-from ..store import GraphStore, default_store_path
-
-_STORE = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-                      help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+from ..formats import RESULT_FORMATS
+from .options import open_store, store_option
 
 
 @click.group("links")
@@ -25,7 +21,7 @@ def group() -> None:
 
 
 @group.command("compute")
-@_STORE
+@store_option
 def compute_cmd(store: Path | None) -> None:
     """Recompute every link of the store in one atomic write.
 
@@ -35,7 +31,7 @@ def compute_cmd(store: Path | None) -> None:
     """
     from .. import links  # numpy/scipy load only for this command
 
-    gs = GraphStore(store or default_store_path())
+    gs = open_store(store)
     started = time.perf_counter()
     counted = links.recompute_store(gs)
     click.echo(f"{counted} links computed in {time.perf_counter() - started:.2f} s ({gs.path})")
@@ -43,7 +39,7 @@ def compute_cmd(store: Path | None) -> None:
 
 @group.command("show")
 @click.argument("review")
-@_STORE
+@store_option
 @click.option("--basis", default=None, help="Only links of this basis (e.g. shared-organisation).")
 @click.option("--min", "min_score", type=float, default=0.0, show_default=True, help="Weakest score shown.")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
@@ -54,8 +50,11 @@ def show_cmd(review: str, store: Path | None, basis: str | None, min_score: floa
     Example:
       dhr-graph links show fernhollow-2021-09-d2020 --basis recurring-recommendation
     """
+    from ..formats import render
+    from ..queries import run_named
+
     params: dict[str, object] = {"review": review, "min": min_score}
     if basis:
         params["basis"] = basis
-    result = run_named(GraphStore(store or default_store_path()), "cross-review-links", **params)
+    result = run_named(open_store(store), "cross-review-links", **params)
     click.echo(render(result, fmt), nl=False)

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..store import GraphStore, default_store_path
+from .options import open_store, store_option
 
 
 @click.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--graph", "graph", required=True, metavar="IRI", help="Named graph to put the triples in.")
-@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@store_option
 def command(files: tuple[Path, ...], graph: str, store: Path | None) -> None:
     """Add RDF files (Turtle, N-Triples, JSON-LD, RDF/XML) to the store as one user graph.
 
@@ -26,5 +25,5 @@ def command(files: tuple[Path, ...], graph: str, store: Path | None) -> None:
     """
     from ..userdata import load_user_graph
 
-    count = load_user_graph(GraphStore(store or default_store_path()), files, graph)
+    count = load_user_graph(open_store(store), files, graph)
     click.echo(f"{count} triples in {graph}")

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..store import default_store_path
+from .options import store_option, store_path
 
 
 @click.command("serve")
-@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@store_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback needs --allow-remote.")
 @click.option("--port", default=7879, show_default=True, type=click.IntRange(1, 65535))
@@ -48,7 +47,7 @@ def command(store: Path | None, host: str, port: int, allow_remote: bool, time_l
                                 "add --allow-remote to serve the store there")
         click.echo(f"warning: serving on {host}: anyone who can reach this machine on port {port} "
                    "can read the whole store", err=True)
-    path = store or default_store_path()
+    path = store_path(store)
     if not GraphStore(path).exists():
         raise DhrGraphError(f"{path}: no dhr-graph store here (run 'dhr-graph build --store {path}' first)")
     check_address(host, port)

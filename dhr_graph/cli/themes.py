@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..themes import ThemeScheme
+if TYPE_CHECKING:
+    from ..themes import ThemeScheme
 
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _scheme(scheme_files: tuple[Path, ...], theme_files: tuple[Path, ...]) -> ThemeScheme:
+    from ..themes import ThemeScheme
+
     return ThemeScheme.load(list(scheme_files) or None, extra=theme_files)  # errors: exit 2, one line
 
 

@@ -9,16 +9,13 @@ from pathlib import Path
 
 import click
 
-from ..store import GraphStore, default_store_path
-from ..validation import validate_store
-from ..validationreport import report_graph, report_json, report_text, turtle
+from .options import open_store, store_option
 
 FORMATS = ("text", "json", "ttl")
 
 
 @click.command("validate")
-@click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Store folder (default: ./dhr-store, or $DHR_GRAPH_STORE).")
+@store_option
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Validate this RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) instead of a "
                    "store; repeatable (the files are validated as one graph).")
@@ -51,6 +48,9 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
       dhr-graph validate --store dhr-store --format json > report.json
       dhr-graph validate --data export.ttl --shapes my-shapes.ttl --format ttl -o report.ttl
     """
+    from ..validation import validate_store
+    from ..validationreport import report_graph, report_json, report_text, turtle
+
     if data and store is not None:
         raise click.UsageError("give --store or --data, not both")
     # pySHACL logs why it cannot use a shapes graph to its own stderr handler before raising; the
@@ -59,7 +59,7 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
     if data:
         text, failed = _validate_data(data, shapes, fmt)
     else:
-        results = validate_store(GraphStore(store or default_store_path()), shapes=list(shapes) or None)
+        results = validate_store(open_store(store), shapes=list(shapes) or None)
         failed = not all(r.conforms for r in results)
         if fmt == "json":
             text = report_json(results)
@@ -81,6 +81,7 @@ def command(store: Path | None, data: tuple[Path, ...], fmt: str, shapes: tuple[
 
 def _validate_data(data: tuple[Path, ...], shapes: tuple[Path, ...], fmt: str) -> tuple[str, bool]:
     from ..datagraph import validate_data
+    from ..validationreport import turtle
 
     # rdflib warns, with a traceback, about each ill-typed literal ("none"^^xsd:boolean); finding
     # those is the validator's job, and the report lists them
