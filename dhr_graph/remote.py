@@ -9,6 +9,7 @@ netsafe.py: checked URLs, credentials, redaction, an overall deadline and a size
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import urllib.parse
 from collections.abc import Mapping
@@ -109,7 +110,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
 def _default(base: netsafe.Target) -> netsafe.Target:
     sep = "&" if urllib.parse.urlsplit(base.url).query else "?"
     url = f"{base.url}{sep}default"
-    return netsafe.Target(url, netsafe.redact_url(url), base.authorization, base.secrets, base.credentials_from)
+    return dataclasses.replace(base, url=url, display=netsafe.redact_url(url))
 
 
 def _expect_success(response: netsafe.Response, where: netsafe.Target, what: str = "") -> None:
