@@ -325,16 +325,17 @@ def publish_cmd(ctx: click.Context, store: Path | None, url: str, timeout: float
                          delete_missing=delete_missing, dry_run=dry_run)
     except PublishError as exc:  # stopped part-way: what was sent is recorded, so this is "done in part"
         for iri in exc.report.deleted:
-            click.echo(f"deleted <{iri}>")
+            click.echo(f"deleted <{iri}>" if iri else "deleted the default graph")
         _fail(ctx, str(exc), 1)
         return
     send, delete = ("would send", "would delete") if dry_run else ("sent", "deleted")
     if report.stale_record:
-        click.echo(f"dhr-graph: warning: {report.stale_record}; sending every graph", err=True)
+        click.echo(f"dhr-graph: warning: {report.stale_record}; "
+                   f"{'every graph would be sent' if dry_run else 'sending every graph'}", err=True)
     for iri in report.resent:
         click.echo(f"dhr-graph: warning: the server's copy of <{iri}> differs from the record; sent again", err=True)
     for iri in report.deleted:
-        click.echo(f"{delete} <{iri}>")
+        click.echo(f"{delete} <{iri}>" if iri else f"{delete} the default graph")
     if report.missing:
         click.echo(f"dhr-graph: {len(report.missing)} graphs published before are no longer in the store and stay "
                    "on the server (--delete-missing removes them)", err=True)
