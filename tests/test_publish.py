@@ -40,6 +40,8 @@ from dhr_graph.store import GraphStore
 
 from . import servers
 
+pytestmark = pytest.mark.slow  # starts servers and builds stores
+
 DATA = Path(__file__).resolve().parent / "data"
 EPOCH = "1767225600"  # 2026-01-01: builds of unchanged pages give identical graphs
 
