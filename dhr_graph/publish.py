@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -71,11 +72,8 @@ def graph_digest(ntriples: bytes) -> tuple[str, int]:
         dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
         lines = [f"{q.subject} {q.predicate} {q.object} .".encode() for q in dataset]
     lines.sort()
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line)
-        digest.update(b"\n")
-    return digest.hexdigest(), len(lines)
+    lines.append(b"")  # a line break after the last line too
+    return hashlib.sha256(b"\n".join(lines)).hexdigest(), len(lines) - 1
 
 
 def _name(iri: str) -> str:
@@ -134,20 +132,33 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
     lock = threading.Lock()
     failed = threading.Event()
 
-    def run(work: Callable[[str], None], items: list[str]) -> None:
-        def guarded(iri: str) -> None:
-            if failed.is_set():  # another graph failed: do nothing more
-                return
+    def run(items: Iterable[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
+        """Each (task, arguments) from `items` on the pool, `workers` at once; `items` is computed
+        here, on the calling thread (the hashing), while the pool uploads. At most 2 x `workers`
+        tasks wait, so at most that many graphs are held in memory. The first error stops it."""
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        room = threading.BoundedSemaphore(2 * max(1, workers))
+        futures: list[Future[None]] = []
+
+        def guarded(task: Callable[..., None], args: tuple[Any, ...]) -> None:
             try:
-                work(iri)
+                if not failed.is_set():  # another graph failed: do nothing more
+                    task(*args)
             except BaseException:
                 failed.set()
                 raise
+            finally:
+                room.release()
 
-        pool = ThreadPoolExecutor(max_workers=max(1, workers))
         try:
-            for _ in pool.map(guarded, items):
-                pass
+            for task, args in items:
+                room.acquire()
+                if failed.is_set():
+                    room.release()
+                    break
+                futures.append(pool.submit(guarded, task, args))
+            for future in futures:
+                future.result()  # the first error is raised here
         except BaseException:
             failed.set()
             raise
@@ -168,17 +179,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
                                    f"server {found} (emptied, or another server at this address)")
             log.warning("%s: %s; sending every graph", base.display, report.stale_record)
 
-    def publish_one(iri: str) -> None:
-        body = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph_of(iri)) or b""
-        digest, triples = graph_digest(body)
-        entry = record.graphs.get(iri)
-        if not full and report.stale_record is None and entry == Entry(digest, triples):
-            if not verify or remote_triples(iri) == triples:
-                with lock:
-                    report.unchanged += 1
-                return
-            with lock:
-                report.resent.append(iri)
+    def upload(iri: str, body: bytes, digest: str, triples: int) -> None:
         if not dry_run:
             record.started(iri)
             response = client().request("PUT", where(iri), body, {"Content-Type": "application/n-triples"})
@@ -188,6 +189,29 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
             report.sent.append(iri)
             report.quads += triples
             report.bytes += len(body)
+
+    def verify_then_upload(iri: str, body: bytes, digest: str, triples: int) -> None:
+        if remote_triples(iri) == triples:
+            with lock:
+                report.unchanged += 1
+            return
+        with lock:
+            report.resent.append(iri)
+        upload(iri, body, digest, triples)
+
+    def uploads() -> Iterator[tuple[Callable[..., None], tuple[Any, ...]]]:
+        """Hash each graph (on this thread) and hand on the ones to send, or to check with `verify`."""
+        for iri in local:
+            if failed.is_set():
+                return
+            body = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph_of(iri)) or b""
+            digest, triples = graph_digest(body)
+            unchanged = not full and report.stale_record is None and record.graphs.get(iri) == Entry(digest, triples)
+            if unchanged and not verify:
+                with lock:
+                    report.unchanged += 1
+                continue
+            yield (verify_then_upload if unchanged else upload), (iri, body, digest, triples)
 
     def delete_one(iri: str) -> None:
         if not dry_run:
@@ -200,10 +224,10 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
 
     def steps() -> None:
         check_record()
-        run(publish_one, local)
+        run(uploads())
         gone = sorted(set(record.graphs) - local_set)
         if delete_missing:
-            run(delete_one, gone)
+            run((delete_one, (iri,)) for iri in gone)
         else:
             report.missing = gone
 

@@ -93,7 +93,7 @@ def _remote_contents(base: str) -> dict[str, set[str]]:
     return out
 
 
-def _same_answers(local: GraphStore, endpoint: str) -> int:
+def _same_answers(local: GraphStore, endpoint: str, skip: tuple[str, ...] = ()) -> int:
     """Every named query without required parameters gives the same rows locally and remotely
     (compared as test_endpoints.py does: GROUP_CONCAT lists as sets, Virtuoso sorts them)."""
     from .test_endpoints import normalised
@@ -101,7 +101,7 @@ def _same_answers(local: GraphStore, endpoint: str) -> int:
     remote = RemoteStore(endpoint)
     checked = 0
     for name, nq in library().items():
-        if any(p.required for p in nq.params):
+        if any(p.required for p in nq.params) or name in skip:
             continue
         here, there = run(local, nq), run(remote, nq)
         assert normalised(nq, there) == normalised(nq, here), name
@@ -527,4 +527,7 @@ def test_publish_to_virtuoso_with_digest_auth(virtuoso, tmp_path, pages, toolkit
     pruned = publish(store, url, delete_missing=True)  # the other reviews' link graphs lose their links to it
     assert pruned.deleted == gone and pruned.sent == sorted(g for g in now if now[g] != after[g])
     assert _remote_counts(f"{virtuoso}/sparql") == {g: len(t) for g, t in now.items() if t}
-    assert _same_answers(store, f"{virtuoso}/sparql") >= 5
+    # unresolved-addressees shows MIN(?resolved) of IRIs: after graphs are replaced, Virtuoso's MIN
+    # over IRIs can pick another body of the same label than Oxigraph's (it does not order IRIs by
+    # their text), so that query is compared on Oxigraph only (test above)
+    assert _same_answers(store, f"{virtuoso}/sparql", skip=("unresolved-addressees",)) >= 5
