@@ -266,22 +266,28 @@ class Client:
             sent.update(_proxy_auth(self._proxy))
         if where.authorization:
             sent["Authorization"] = where.authorization
-        if where.login is not None and not self._digest.known and not self._digest.asked:
+        fresh = where.login is not None and not self._digest.known and not self._digest.asked
+        if fresh and body and len(body) > _CHUNK:
             self._ask_for_digest(path, sent, where)
         digest = self._digest_header(method, path, where)
         if digest:
             sent["Authorization"] = digest
         response = self._send(method, path, body, sent, where)
-        if response.status == 401 and self._learn(response, where):
-            sent["Authorization"] = self._digest_header(method, path, where) or sent.get("Authorization", "")
-            response = self._send(method, path, body, sent, where)
+        if response.status == 401 and where.login is not None:
+            learnt = self._learn(response, where)
+            if not learnt and not self._digest.asked:
+                self._ask_for_digest(path, sent, where)
+                learnt = self._digest.known
+            if learnt:
+                sent["Authorization"] = self._digest_header(method, path, where) or sent.get("Authorization", "")
+                response = self._send(method, path, body, sent, where)
         return response
 
     def _ask_for_digest(self, path: str, headers: dict[str, str], where: Target) -> None:
-        """Learn once per endpoint, with a GET, whether it wants Digest (Virtuoso does). Asked before
-        the real request: a large body sent with credentials the server refuses meets its 401
-        half-way and breaks the connection. A server that refuses Basic without offering Digest is
-        asked again without credentials, since some (Virtuoso) offer Digest only then."""
+        """Learn once per connection, with a GET, whether the server wants Digest (Virtuoso does):
+        before a large upload (sent with credentials the server refuses, it meets the 401 half-way
+        and the connection breaks), or after a 401. A server that refuses Basic without offering
+        Digest is asked again without credentials, since some (Virtuoso) offer Digest only then."""
         self._digest.asked = True
         with contextlib.suppress(RemoteError):  # the request itself will say what is wrong
             first = self._send("GET", path, None, headers, where)
