@@ -5,7 +5,8 @@
 * Credentials come from, in this order: user-info in the URL (`http://user:pw@host/...`), the
   environment (`DHR_GRAPH_TOKEN` as a bearer token, or `DHR_GRAPH_USER` and
   `DHR_GRAPH_PASSWORD`), or `~/.netrc` (`$NETRC` names another file). They are sent as an
-  `Authorization` header to that host only: redirects are never followed.
+  `Authorization` header to that host only: redirects are never followed. A server that wants
+  HTTP Digest instead (Virtuoso's Graph Store endpoint) gets a Digest answer (httpdigest.py).
 * Every URL shown in a message or a log line goes through `redact_url`, and every message goes
   through `Target.redact`, which also removes the secret values wherever a server echoed them.
 * A request has an overall deadline (a server dripping one byte at a time is cut off, not only
