@@ -5,7 +5,8 @@
 * Credentials come from, in this order: user-info in the URL (`http://user:pw@host/...`), the
   environment (`DHR_GRAPH_TOKEN` as a bearer token, or `DHR_GRAPH_USER` and
   `DHR_GRAPH_PASSWORD`), or `~/.netrc` (`$NETRC` names another file). They are sent as an
-  `Authorization` header to that host only: redirects are never followed.
+  `Authorization` header to that host only: redirects are never followed. A server that wants
+  HTTP Digest instead (Virtuoso's Graph Store endpoint) gets a Digest answer (httpdigest.py).
 * Every URL shown in a message or a log line goes through `redact_url`, and every message goes
   through `Target.redact`, which also removes the secret values wherever a server echoed them.
 * A request has an overall deadline (a server dripping one byte at a time is cut off, not only
@@ -30,10 +31,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import RemoteError
+from .httpdigest import DigestState
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class Target:
     authorization: str | None = field(default=None, repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     credentials_from: str | None = None  # "the URL", "the environment" or a netrc file, for messages
+    login: tuple[str, str] | None = field(default=None, repr=False)  # user and password, for Digest
 
     def redact(self, text: str) -> str:
         """`text` with every secret value and the raw URL replaced, whatever echoed them."""
@@ -98,7 +101,7 @@ class Target:
         query = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         sep = "&" if urllib.parse.urlsplit(self.url).query else "?"
         url = f"{self.url}{sep}{query}"
-        return Target(url, redact_url(url), self.authorization, self.secrets, self.credentials_from)
+        return replace(self, url=url, display=redact_url(url))
 
 
 def check_url(url: str, what: str = "URL") -> urllib.parse.SplitResult:
@@ -142,8 +145,10 @@ def target(url: str, what: str = "URL") -> Target:
         if sep and value and _secret_name(urllib.parse.unquote_plus(name)):
             secrets += [value, urllib.parse.unquote_plus(value)]
     authorization = None
+    login = None
     if user is not None:
         authorization = _basic(user, password or "")
+        login = (user, password or "")
     else:
         token = os.environ.get("DHR_GRAPH_TOKEN")
         env_user = os.environ.get("DHR_GRAPH_USER")
@@ -153,18 +158,20 @@ def target(url: str, what: str = "URL") -> Target:
         elif env_user:
             env_password = os.environ.get("DHR_GRAPH_PASSWORD", "")
             authorization, source = _basic(env_user, env_password), "the environment"
+            login = (env_user, env_password)
             secrets.append(env_password)
         else:
             found = _from_netrc(parts.hostname or "")
             if found:
-                login, netrc_password, source = found
-                authorization = _basic(login, netrc_password)
+                login_name, netrc_password, source = found
+                authorization = _basic(login_name, netrc_password)
+                login = (login_name, netrc_password)
                 secrets.append(netrc_password)
     if authorization:
         secrets.append(authorization.split(" ", 1)[1])
     if authorization and parts.scheme.lower() == "http" and not _loopback(parts.hostname or ""):
         log.warning("%s: credentials sent over plain http (not encrypted)", redact_url(url))
-    return Target(clean, redact_url(clean), authorization, tuple(s for s in secrets if len(s) >= 3), source)
+    return Target(clean, redact_url(clean), authorization, tuple(s for s in secrets if len(s) >= 3), source, login)
 
 
 def _basic(user: str, password: str) -> str:
@@ -217,6 +224,7 @@ class Client:
         self._port = parts.port
         self._conn: http.client.HTTPConnection | None = None
         self._proxy = _proxy_for(parts.scheme, self._host)
+        self._digest = DigestState()  # per connection: the nonce count of a Digest challenge goes up in order
 
     def __enter__(self) -> Client:
         return self
@@ -259,10 +267,52 @@ class Client:
             sent.update(_proxy_auth(self._proxy))
         if where.authorization:
             sent["Authorization"] = where.authorization
+        fresh = where.login is not None and not self._digest.known and not self._digest.asked
+        if fresh and body and len(body) > _CHUNK:
+            self._ask_for_digest(path, sent, where)
+        digest = self._digest_header(method, path, where)
+        if digest:
+            sent["Authorization"] = digest
+        response = self._send(method, path, body, sent, where)
+        if response.status == 401 and where.login is not None:
+            learnt = self._learn(response, where)
+            if not learnt and not self._digest.asked:
+                self._ask_for_digest(path, sent, where)
+                learnt = self._digest.known
+            if learnt:
+                sent["Authorization"] = self._digest_header(method, path, where) or sent.get("Authorization", "")
+                response = self._send(method, path, body, sent, where)
+        return response
+
+    def _ask_for_digest(self, path: str, headers: dict[str, str], where: Target) -> None:
+        """Learn once per connection, with a GET, whether the server wants Digest (Virtuoso does):
+        before a large upload (sent with credentials the server refuses, it meets the 401 half-way
+        and the connection breaks), or after a 401. A server that refuses Basic without offering
+        Digest is asked again without credentials, since some (Virtuoso) offer Digest only then."""
+        self._digest.asked = True
+        with contextlib.suppress(RemoteError):  # the request itself will say what is wrong
+            first = self._send("GET", path, None, headers, where)
+            if first.status == 401 and not self._learn(first, where) and "Authorization" in headers:
+                bare = {k: v for k, v in headers.items() if k != "Authorization"}
+                self._learn(self._send("GET", path, None, bare, where), where)
+
+    def _digest_header(self, method: str, path: str, where: Target) -> str | None:
+        if where.login is None:
+            return None
+        return self._digest.authorization(method, path, *where.login)
+
+    def _learn(self, response: Response, where: Target) -> bool:
+        """Take the Digest challenge of a 401, if it is one and we have a user and password."""
+        if response.status != 401 or where.login is None:
+            return False
+        return any(self._digest.learn(h) for h in response.headers.get_all("WWW-Authenticate", []))
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str], where: Target) -> Response:
+        """One exchange; a stale kept-alive connection is retried once; a redirect raises."""
         for attempt in (1, 2):
             reused = self._conn is not None and self._conn.sock is not None
             try:
-                response = self._exchange(method, path, body, sent, where)
+                response = self._exchange(method, path, body, headers, where)
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.close()

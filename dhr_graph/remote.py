@@ -9,11 +9,10 @@ netsafe.py: checked URLs, credentials, redaction, an overall deadline and a size
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import threading
 import urllib.parse
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 
@@ -100,57 +99,18 @@ def parse_results(response: netsafe.Response, where: netsafe.Target) -> QueryRes
 
 
 def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S, *, workers: int = 2) -> int:
-    """Replace each named graph of the store on a Graph Store Protocol endpoint.
+    """Replace every named graph of the store on a Graph Store Protocol endpoint, whatever was
+    sent before, and return the number of quads sent. `dhr_graph.publish.publish` sends only
+    what changed, resumes and deletes; this is its `full=True` (the record is updated too)."""
+    from .publish import publish as publish_changes
 
-    One HTTP PUT per graph (`URL?graph=IRI`, N-Triples), so publishing a rebuilt store again
-    replaces each graph instead of adding to it; quads in the default graph replace the
-    remote default graph (`URL?default`). Success means every PUT got a 2xx; a redirect or
-    any other status stops with an error naming the graph. Graphs only on the server are left
-    alone. Graphs sent before an error stay replaced: a publish is per graph, not all or
-    nothing. `workers` PUTs run at once, each on its own connection (the server loads one
-    graph while the next is read and sent). Returns the number of quads sent.
-    """
-    base = netsafe.target(graph_store_url, "Graph Store endpoint")
-    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in store.named_graphs()]
-    if next(iter(store.store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
-        graphs.append(ox.DefaultGraph())
-    log.info("publishing %d graphs to %s", len(graphs), base.display)
-    clients: list[netsafe.Client] = []
-    local = threading.local()
-
-    failed = threading.Event()
-
-    def put(graph: ox.NamedNode | ox.DefaultGraph) -> int:
-        if failed.is_set():  # another graph failed: send nothing more
-            return 0
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = netsafe.Client(base, timeout)
-            clients.append(client)
-        body = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
-        where = base.with_query(graph=graph.value) if isinstance(graph, ox.NamedNode) else _default(base)
-        try:
-            response = client.request("PUT", where, body, {"Content-Type": "application/n-triples"})
-            name = f"graph <{graph.value}>" if isinstance(graph, ox.NamedNode) else "the default graph"
-            _expect_success(response, base, f" (PUT of {name})")
-        except BaseException:
-            failed.set()
-            raise
-        return body.count(b"\n")  # N-Triples: one statement per line, line breaks in literals escaped
-
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        return sum(pool.map(put, graphs))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # after an error, no further graph is sent
-        for client in clients:
-            client.close()
+    return publish_changes(store, graph_store_url, timeout, workers=workers, full=True).quads
 
 
 def _default(base: netsafe.Target) -> netsafe.Target:
     sep = "&" if urllib.parse.urlsplit(base.url).query else "?"
     url = f"{base.url}{sep}default"
-    return netsafe.Target(url, netsafe.redact_url(url), base.authorization, base.secrets, base.credentials_from)
+    return dataclasses.replace(base, url=url, display=netsafe.redact_url(url))
 
 
 def _expect_success(response: netsafe.Response, where: netsafe.Target, what: str = "") -> None:

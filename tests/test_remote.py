@@ -65,9 +65,13 @@ def test_publish_command(server, sample_store):
 
     from dhr_graph.cli import main
 
-    result = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/store"])
+    store = GraphStore(sample_store)
+    result = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/store", "--full"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"sent {len(list(GraphStore(sample_store).quads()))} quads")
+    assert result.stdout.startswith(f"sent {len(store.named_graphs())} graphs ({len(list(store.quads()))} quads, ")
+    again = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/store"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"nothing to publish: {len(store.named_graphs())} graphs unchanged at {server}/store\n"
     bad = CliRunner().invoke(main, ["publish", "--store", str(sample_store), "--to", f"{server}/nowhere"])
     assert bad.exit_code == 2 and "HTTP 404" in bad.stderr and "Traceback" not in bad.output
 

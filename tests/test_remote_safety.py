@@ -224,7 +224,7 @@ def test_query_never_follows_a_redirect(server: _Server) -> None:
 def test_publish_succeeds_only_on_2xx(server: _Server, small_store) -> None:
     result = _cli("publish", "--store", str(small_store.path), "--to", f"{server.base}/ok")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"sent 6 quads to {server.base}/ok"
+    assert result.stdout.strip() == f"sent 6 graphs (6 quads, 0.3 kB), 0 unchanged, deleted 0: {server.base}/ok"
     puts = sorted((m, p, body) for m, p, _, body in server.seen)
     assert puts == [("PUT", f"/ok?graph=https%3A%2F%2Fexample.org%2Fg{i}",
                      f'<https://example.org/s{i}> <https://example.org/p> "v{i}" .\n'.encode()) for i in range(1, 7)]

@@ -344,12 +344,22 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
               help="Graph Store Protocol endpoint, e.g. http://localhost:7878/store (Oxigraph).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="SECONDS",
               help="Give up on a graph whose upload is not answered in this time.")
-def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
-    """Replace each named graph of the store on a remote triple store (Graph Store Protocol PUT).
+@click.option("--full", is_flag=True, help="Send every graph, whatever the publish record says.")
+@click.option("--verify", is_flag=True,
+              help="Fetch every unchanged graph from the server and send again those that differ.")
+@click.option("--delete-missing", is_flag=True,
+              help="Delete from the server the graphs this store published there and no longer has.")
+@click.option("--dry-run", is_flag=True, help="Say what would be sent and deleted; send and delete nothing.")
+@click.pass_context
+def publish_cmd(ctx: click.Context, store: Path | None, url: str, timeout: float, full: bool, verify: bool,
+                delete_missing: bool, dry_run: bool) -> None:
+    """Send the store's new and changed graphs to a remote triple store (Graph Store Protocol PUT).
 
+    What was sent is recorded beside the store (.STORE.published/, one record per URL, no
+    credentials): an unchanged graph is not sent again, and an interrupted publish resumes.
     Credentials: user:password@ in the URL, DHR_GRAPH_TOKEN (bearer) or DHR_GRAPH_USER and
     DHR_GRAPH_PASSWORD in the environment, or ~/.netrc; they are never printed. Redirects
-    are not followed; success means the store answered 2xx for every graph.
+    are not followed; a graph counts as sent when the server answered 2xx.
 
     \b
     Example:
@@ -357,12 +367,34 @@ def publish_cmd(store: Path | None, url: str, timeout: float) -> None:
       dhr-graph publish --store dhr-store --to http://localhost:7878/store
       dhr-graph query shared-agencies --endpoint http://localhost:7878/query
     """
-    from ..netsafe import target
-    from ..remote import publish
+    from ..publish import PublishError, publish
 
-    shown = target(url, "Graph Store endpoint").display
-    sent = publish(open_store(store), url, timeout=timeout)
-    click.echo(f"sent {sent} quads to {shown}")
+    try:
+        report = publish(open_store(store), url, timeout=timeout, full=full, verify=verify,
+                         delete_missing=delete_missing, dry_run=dry_run)
+    except PublishError as exc:  # stopped part-way: what was sent is recorded, so this is "done in part"
+        for iri in exc.report.deleted:
+            click.echo(f"deleted <{iri}>" if iri else "deleted the default graph")
+        _fail(ctx, str(exc), 1)
+        return
+    send, delete = ("would send", "would delete") if dry_run else ("sent", "deleted")
+    if report.stale_record:
+        click.echo(f"dhr-graph: warning: {report.stale_record}; "
+                   f"{'every graph would be sent' if dry_run else 'sending every graph'}", err=True)
+    for iri in report.resent:
+        click.echo(f"dhr-graph: warning: the server's copy of <{iri}> differs from the record; sent again", err=True)
+    for iri in report.deleted:
+        click.echo(f"{delete} <{iri}>" if iri else f"{delete} the default graph")
+    if report.missing:
+        click.echo(f"dhr-graph: {len(report.missing)} graphs published before are no longer in the store and stay "
+                   "on the server (--delete-missing removes them)", err=True)
+    if not report.sent and not report.deleted:
+        click.echo(f"nothing to publish: {report.unchanged} graphs unchanged at {report.target}"
+                   + (" (dry run)" if dry_run else ""))
+        return
+    size = f"{report.bytes / 1e6:.1f} MB" if report.bytes >= 100_000 else f"{report.bytes / 1e3:.1f} kB"
+    click.echo(f"{send} {len(report.sent)} graphs ({report.quads} quads, {size}), {report.unchanged} unchanged, "
+               f"{delete} {len(report.deleted)}: {report.target}")
 
 
 #: Commands that live in their own modules (one module per concern): name -> (module, attribute).
