@@ -147,6 +147,27 @@ def test_no_shortcut_triples_and_deterministic_iris(linked: GraphStore) -> None:
     assert f"{BASE}graph/links/{F21}" in graphs
 
 
+def test_link_lists_agree_with_the_link_resources(linked: GraphStore) -> None:
+    """The whole-list link queries (matched inside each links graph) answer what the link
+    resources say, read here through the union default graph: every link once in explorer-links,
+    each (earlier, later, basis) once in projection-review-links with the strongest score and the
+    number of links, and every link once in cross-review-links."""
+    found = all_links(linked)
+    assert found
+    listed = run_named(linked, "explorer-links").values()
+    assert sorted((r["basis"].rsplit("/", 1)[-1], r["earlier"].rsplit("/", 1)[-1], r["later"].rsplit("/", 1)[-1],
+                   float(r["score"] or 0)) for r in listed) == sorted(v[:4] for v in found.values())
+    expected: dict[tuple[str, str, str], tuple[float, int]] = {}
+    for basis, earlier, later, score, _ in found.values():
+        best, n = expected.get((earlier, later, basis), (0.0, 0))
+        expected[(earlier, later, basis)] = (max(best, score), n + 1)
+    projected = {(r["earlier"].rsplit("/", 1)[-1], r["later"].rsplit("/", 1)[-1], r["basis"].rsplit("/", 1)[-1]):
+                 (float(r["score"]), int(r["links"])) for r in run_named(linked, "projection-review-links").values()}
+    assert projected == expected
+    every = run_named(linked, "cross-review-links").values()
+    assert sorted(r["link"] for r in every) == sorted(found)
+
+
 def test_repeat_statements_are_detected_from_data() -> None:
     settings = links.Settings.load()
     for text in ("This has been a previous recommendation.", "As recommended in the previous DHR, the police to act.",
