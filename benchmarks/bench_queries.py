@@ -49,6 +49,39 @@ def time_query(python: str, root: Path, store: Path, label: str, runs: int) -> d
     return result
 
 
+_FLOOR = {  # what any answer with one row per link costs before any look-up: a scan, and the rows in Python
+    "count the links' scores (one index scan, nothing decoded)":
+        "SELECT (COUNT(*) AS ?n) WHERE { ?l <https://w3id.org/dhr-graph/def/score> ?s }",
+    "every score as a row (short literals, kept inline)": "SELECT ?s WHERE { ?l <https://w3id.org/dhr-graph/def/score> ?s }",
+    "every link IRI and score as a row (IRIs read from the dictionary)":
+        "SELECT ?l ?s WHERE { ?l <https://w3id.org/dhr-graph/def/score> ?s }",
+    "every link with its basis and two reviews (3 look-ups per link)":
+        "SELECT ?l ?s ?b ?e ?t WHERE { ?l <https://w3id.org/dhr-graph/def/score> ?s ; "
+        "<https://w3id.org/dhr-graph/def/basis> ?b ; <https://w3id.org/dhr-graph/def/earlierReview> ?e ; "
+        "<https://w3id.org/dhr-graph/def/laterReview> ?t }",
+}
+
+
+def floor(store: Path, runs: int) -> list[str]:
+    """Medians of `runs` for the `_FLOOR` queries, rows materialised as `queries.run` does."""
+    import statistics
+    import time
+
+    from dhr_graph.queries import run
+    from dhr_graph.store import GraphStore
+
+    gs = GraphStore(store)
+    out = []
+    for what, text in _FLOOR.items():
+        times, rows = [], 0
+        for _ in range(runs + 1):  # the first run warms the caches
+            t0 = time.perf_counter()
+            rows = len(run(gs, text).rows)
+            times.append(time.perf_counter() - t0)
+        out.append(f"| {what} | {rows:,} | {statistics.median(times[1:]) * 1000:.1f} |")
+    return out
+
+
 def _ms(r: dict[str, Any]) -> str:
     return "-" if r.get("median_s") is None else f"{r['median_s'] * 1000:.1f}"
 
@@ -63,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--after-store", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", nargs="*", help="only these row labels")
+    ap.add_argument("--floor", action="store_true", help="also time what one row per link costs (after store)")
     args = ap.parse_args(argv)
     labels = [x for x in bench_params() if not args.only or x in args.only]
     print(f"load at start: {load()}", flush=True)
@@ -81,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| query | rows before | before ms | rows after | after ms | speed-up |")
     print("|---|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
+    if args.floor:
+        print(f"\nload: {load()}\n\n| one row per link | rows | ms |\n|---|---:|---:|")
+        print("\n".join(floor(args.after_store, args.runs)))
+        print(f"\nload at end: {load()}")
     return 0
 
 
