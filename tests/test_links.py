@@ -37,6 +37,8 @@ from dhr_graph.terms import to_quads
 DATA = Path(__file__).parent / "data"
 BASE = "https://w3id.org/dhr-graph/id/"
 DHR = "https://w3id.org/dhr-graph/def/"
+SHORTCUTS = ("linkedTo", "sharesAgencyWith", "sharesThemeWith", "repeatsRecommendationOf", "repeatsRecommendation",
+             "followsInPartnership")  # defined by the ontology, never written by the toolkit
 F18, Q19, F21, Q22, L23 = ("synthetic-fernhollow-2018", "synthetic-quillbury-2019", "synthetic-fernhollow-2021",
                            "synthetic-quillbury-2022", "synthetic-larkmoor-2023")
 F24, Q17 = "synthetic-fernhollow-2024", "synthetic-quillbury-2017"
@@ -127,23 +129,47 @@ def test_recurring_is_time_ordered_with_both_recommendations(linked: GraphStore)
     assert rows[1]["statement"] is None and float(rows[1]["score"]) >= 0.5
     stated = run_named(linked, "recurring-recommendations", stated="true").values()
     assert [r["laterKey"] for r in stated] == [F21]
-    # shortcuts point from the later to the earlier
+    # the link resource names both recommendations; no shortcut triple repeats it (a leaner graph)
     store = linked.store
     rec = ox.NamedNode(f"{review(F21)}/rec/1")
-    assert has(store, rec, "repeatsRecommendation", ox.NamedNode(f"{review(F18)}/rec/2"))
-    later_first = list(store.quads_for_pattern(ox.NamedNode(review(F21)), ox.NamedNode(DHR + "followsInPartnership"), None))
-    assert [q.object.value for q in later_first] == [review(F18)]
-    assert not list(store.quads_for_pattern(ox.NamedNode(review(F18)), ox.NamedNode(DHR + "followsInPartnership"), None))
+    node = ox.NamedNode(f"{BASE}link/recurring-recommendation/{F18}/{F21}/2/1")
+    assert has(store, node, "laterRecommendation", rec)
+    assert has(store, node, "earlierRecommendation", ox.NamedNode(f"{review(F18)}/rec/2"))
+    for prop in SHORTCUTS:
+        assert not list(store.quads_for_pattern(None, ox.NamedNode(DHR + prop), None)), prop
 
 
-def test_symmetric_shortcuts_and_deterministic_iris(linked: GraphStore) -> None:
-    store, prop = linked.store, "sharesAgencyWith"
-    for a, b in ((F18, F21), (F21, F18), (Q22, L23), (L23, Q22)):
-        assert has(store, ox.NamedNode(review(a)), prop, ox.NamedNode(review(b)))
+def test_no_shortcut_triples_and_deterministic_iris(linked: GraphStore) -> None:
+    store = linked.store
+    found = all_links(linked)
+    assert {(F18, F21), (Q22, L23)} <= pairs(found, "shared-organisation")
+    for prop in SHORTCUTS:  # the link resources say it once; nothing writes it again review to review
+        assert not list(store.quads_for_pattern(None, ox.NamedNode(DHR + prop), None)), prop
     assert f"{BASE}link/shared-organisation/{F18}/{F21}" in all_links(linked)
     assert f"{BASE}link/recurring-recommendation/{F18}/{F21}/2/1" in all_links(linked)
     graphs = {g.value for g in store.named_graphs()}
     assert f"{BASE}graph/links/{F21}" in graphs
+
+
+def test_link_lists_agree_with_the_link_resources(linked: GraphStore) -> None:
+    """The whole-list link queries (matched inside each links graph) answer what the link
+    resources say, read here through the union default graph: every link once in explorer-links,
+    each (earlier, later, basis) once in projection-review-links with the strongest score and the
+    number of links, and every link once in cross-review-links."""
+    found = all_links(linked)
+    assert found
+    listed = run_named(linked, "explorer-links").values()
+    assert sorted((r["basis"].rsplit("/", 1)[-1], r["earlier"].rsplit("/", 1)[-1], r["later"].rsplit("/", 1)[-1],
+                   float(r["score"] or 0)) for r in listed) == sorted(v[:4] for v in found.values())
+    expected: dict[tuple[str, str, str], tuple[float, int]] = {}
+    for basis, earlier, later, score, _ in found.values():
+        best, n = expected.get((earlier, later, basis), (0.0, 0))
+        expected[(earlier, later, basis)] = (max(best, score), n + 1)
+    projected = {(r["earlier"].rsplit("/", 1)[-1], r["later"].rsplit("/", 1)[-1], r["basis"].rsplit("/", 1)[-1]):
+                 (float(r["score"]), int(r["links"])) for r in run_named(linked, "projection-review-links").values()}
+    assert projected == expected
+    every = run_named(linked, "cross-review-links").values()
+    assert sorted(r["link"] for r in every) == sorted(found)
 
 
 def test_repeat_statements_are_detected_from_data() -> None:
@@ -386,10 +412,9 @@ def test_writer_output_loads_into_the_store_exactly(bulk: bool) -> None:
     assert [q.object for q in store.quads_for_pattern(
         ox.NamedNode(f"{review(F21)}/rec/1"), ox.NamedNode(DHR + "repeatStatement"), None, graph)] == [
         ox.Literal(AWKWARD)]
-    assert has(store, ox.NamedNode(review(F18)), "sharesAgencyWith", ox.NamedNode(review(F21)))
-    assert has(store, ox.NamedNode(review(F21)), "sharesAgencyWith", ox.NamedNode(review(F18)))
-    assert not has(store, ox.NamedNode(review(F18)), "repeatsRecommendationOf", ox.NamedNode(review(F21)))
-    assert len(store) == 10 + 8 + 1  # recurring link 10 quads, shared organisation 8, statement 1
+    for prop in SHORTCUTS:
+        assert not list(store.quads_for_pattern(None, ox.NamedNode(DHR + prop), None)), prop
+    assert len(store) == 8 + 6 + 1  # recurring link 8 quads, shared organisation 6, statement 1
 
 
 def test_tokeniser_gives_the_same_features_together_as_one_by_one() -> None:

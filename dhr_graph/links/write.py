@@ -21,11 +21,7 @@ from . import record
 from .corpus import ReviewInfo
 from .graphs import features_graph_iri, link_iri, links_graph_iri, statement_graph
 from .linker import Link
-from .settings import BASES, ORGANISATION, PARTNERSHIP, RECURRING, THEME, Settings
-
-# Shortcut triples between the two reviews: (property, written both ways?)
-_SHORTCUT = {ORGANISATION: ("sharesAgencyWith", True), THEME: ("sharesThemeWith", True),
-             RECURRING: ("repeatsRecommendationOf", False), PARTNERSHIP: ("followsInPartnership", False)}
+from .settings import BASES, Settings
 
 
 class Writer:
@@ -36,9 +32,7 @@ class Writer:
         self._iris: dict[str, str] = {}
         self.p = {name: nq_iri(DHR[name]) for name in (
             "ReviewLink", "basis", "score", "earlierReview", "laterReview", "shares", "evidence",
-            "earlierRecommendation", "laterRecommendation", "repeatsRecommendation", "repeatStatement",
-            "linkFeatures",
-            *(prop for prop, _ in _SHORTCUT.values()))}
+            "earlierRecommendation", "laterRecommendation", "repeatStatement", "linkFeatures")}
         self.basis = {name: nq_iri(b.iri) for name, b in settings.bases.items()}
         self.decimal = str(XSD.decimal)
         self.subject = nq_iri(DCTERMS.subject)
@@ -61,7 +55,10 @@ class Writer:
         return "".join(lines)
 
     def links(self, links: Iterable[Link]) -> str:
-        """Each link as a `dhr:ReviewLink` with its evidence, and its shortcut triples."""
+        """Each link as a `dhr:ReviewLink` with its evidence, and nothing else: no shortcut triples
+        between the two reviews (dhr:sharesAgencyWith and the like) or the two recommendations
+        (dhr:repeatsRecommendation), which only repeated what the link resource says and were a
+        sixth of the links' quads; the named queries follow the link resource."""
         p, iri, decimal = self.p, self.iri, self.decimal
         lines: list[str] = []
         add = lines.append
@@ -80,12 +77,7 @@ class Writer:
                 add(f"{node} {p['evidence']} {lit(link.evidence)}{g}")
             if link.later_rec and link.earlier_rec:
                 lr, er = iri(link.later_rec), iri(link.earlier_rec)
-                add(f"{node} {p['laterRecommendation']} {lr}{g}{node} {p['earlierRecommendation']} {er}{g}"
-                    f"{lr} {p['repeatsRecommendation']} {er}{g}")
-            prop, both_ways = _SHORTCUT[link.basis]
-            add(f"{later} {p[prop]} {earlier}{g}")
-            if both_ways:
-                add(f"{earlier} {p[prop]} {later}{g}")
+                add(f"{node} {p['laterRecommendation']} {lr}{g}{node} {p['earlierRecommendation']} {er}{g}")
         return "".join(lines)
 
     def statements(self, statements: Iterable[tuple[str, str]]) -> str:
