@@ -78,11 +78,12 @@ class Toolkit:
     @classmethod
     def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
              theme_files: Sequence[str | Path] = (), curation_files: Sequence[str | Path] = ()) -> Toolkit:
+        started = time.perf_counter()
         registry = Registry.load(extra=registry_files)
         curation = Curation.load(curation_files) if curation_files else None
         if curation is not None:
             curation.check(registry)
-        return cls(
+        toolkit = cls(
             registry=registry,
             themes=ThemeScheme.load(extra=theme_files),
             # the shapes check theme and agency IRIs against the reference data, user files included
@@ -91,6 +92,8 @@ class Toolkit:
             minter=Minter(base),
             curation=curation,
         )
+        logger.info("build stage: toolkit (registry, themes, shapes): %.2f s", time.perf_counter() - started)
+        return toolkit
 
     @functools.cached_property
     def names(self) -> Known:
@@ -214,6 +217,7 @@ def _build(
     """Pages are parsed and written into a working copy of the store a chunk at a time (so
     memory stays flat), validated there together, and the non-conforming ones taken out
     again before the copy replaces the live store."""
+    stage = _Stages()
     gs = GraphStore(store)
     gs.check_writable()  # a store path that cannot be one is refused before any work
     pages = find_pages(inputs) if inputs else resources.sample_pages()
@@ -229,6 +233,7 @@ def _build(
     sizes: dict[str, int] = {}
     try:
         with gs.writing() as work, BackgroundLoad(work) as loader:
+            stage.done("working copy")
             chunk: list[str] = []
             for page in (progress(pages) if progress else pages):
                 for outcome, review in _read(page, strict, report, tk.names):
@@ -268,7 +273,9 @@ def _build(
             if not candidates:
                 raise _Discard
             loader.put("".join(chunk))
+            stage.done("pages read, resolved, classified, written as N-Quads")
             loader.wait()
+            stage.done("waiting for the last bulk loads")
             for graph_iri, nquads in fuller.items():
                 drop_graph(work, graph_iri)
                 work.bulk_load(nquads.encode(), ox.RdfFormat.N_QUADS)
@@ -276,6 +283,7 @@ def _build(
                 iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
                 drop_graph(work, iri)
                 work.bulk_extend(parse_turtle_quads(path, iri))
+            stage.done("reference data")
 
             # SHACL, every check once for all new reviews (see validation.py)
             checked = time.perf_counter()
@@ -292,6 +300,7 @@ def _build(
                     work.remove_graph(ox.NamedNode(graph_iri))
                     for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
                         work.bulk_extend(gs.live_quads(kept))
+            stage.done("validation")
             if not report.landed:
                 raise _Discard
             from .links import update  # numpy/scipy load only when a build writes
@@ -299,14 +308,17 @@ def _build(
             retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g, o in candidates.items()
                        if o.status == "landed" and g in legacy]
             update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
+            stage.done("links")
             from .cases import has_cases, link_cases
 
             if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
                 link_cases(work, tk.minter)
+            stage.done("cases")
             # the working copy is compacted before the swap (GraphStore.writing), whatever the
             # number of pages (figures: benchmarks/README.md)
     except _Discard:
         return report
+    stage.done("compaction and swap")
     report.committed = True
     report.triples = sum(sizes[iri] for iri, outcome in candidates.items() if outcome.status == "landed")
     return report
@@ -404,6 +416,19 @@ def _review_rdf(review: Review, tk: Toolkit, generated_at: str,
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing
+
+
+class _Stages:
+    """Wall time of each stage of a build, logged as it ends (benchmarks/bench_scale.py reads
+    these lines to see how each stage grows with the corpus)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        logger.info("build stage: %s: %.2f s", name, now - self.last)
+        self.last = now
 
 
 class _Discard(Exception):

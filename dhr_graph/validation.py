@@ -305,8 +305,10 @@ def _description(graph: Graph, node: Node | None) -> tuple[Triple, ...]:
 class Validator:
     """Validates review graphs; holds the shapes (compiled when it can) and reference data."""
 
-    def __init__(self, shapes: Graph, reference: Graph | None = None, batch_size: int = DEFAULT_BATCH,
-                 engine: str = "auto") -> None:
+    def __init__(self, shapes: Graph, reference: Graph | Sequence[str | Path] | None = None,
+                 batch_size: int = DEFAULT_BATCH, engine: str = "auto") -> None:
+        """`reference`: a graph, or Turtle files read when first needed (a build validates in
+        its store, which holds the reference data already, and never reads them here)."""
         self.shapes = shapes
         self.core = Graph()
         for triple in shapes:
@@ -320,9 +322,16 @@ class Validator:
                 self.checks = compile_shapes(shapes)
             except Unsupported as exc:
                 self.fallback = str(exc)
-        self.reference = reference if reference is not None else Graph()
+        self._reference = reference if reference is not None else Graph()
         self.batch_size = batch_size
         self.timings: dict[str, float] = {}  # seconds spent per phase, summed over calls
+
+    @property
+    def reference(self) -> Graph:
+        """The reference data for batch stores (see `_reference_nquads`)."""
+        if not isinstance(self._reference, Graph):
+            self._reference = _read_turtle(self._reference)
+        return self._reference
 
     @functools.cached_property
     def _reference_nquads(self) -> str:
@@ -341,9 +350,8 @@ class Validator:
         """Shapes from `files` (default: the bundled shapes); reference data from Turtle files
         or a graph (default: the bundled ontology, schemes and registry)."""
         shapes = _read_turtle(files if files is not None else sorted(resources.shapes_dir().glob("*.ttl")))
-        if not isinstance(reference, Graph):
-            reference = _read_turtle(reference if reference is not None
-                                     else sorted(resources.ontology_dir().glob("*.ttl")))
+        if not isinstance(reference, Graph):  # read when first needed (see __init__)
+            reference = list(reference if reference is not None else sorted(resources.ontology_dir().glob("*.ttl")))
         return cls(shapes, reference, batch_size, engine)
 
     def validate(self, graph: Graph, source: str = "", iri: str | None = None) -> ValidationResult:
