@@ -9,9 +9,11 @@ For each corpus size (pages from generate_corpus.py, made once and kept in --wor
 At the largest size, every named query (the explorer's and the export projections' are left
 out: they are timed by their own benchmarks) runs against the new store in process, each in a
 child process that is stopped after --cap seconds (a query inside Oxigraph cannot be
-interrupted otherwise); then the store is published with `dhr-graph publish` to a real Oxigraph
-server (`oxigraph serve`, the pip package's binary, as tests/servers.py starts it) and the same
-queries run there through `queries.run` on a `remote.RemoteStore`. Medians of --runs runs.
+interrupted otherwise); then the same queries on a real Oxigraph server (`oxigraph serve`, the
+pip package's binary, started as tests/servers.py does) holding a copy of the store's database,
+through `queries.run` on a `remote.RemoteStore`. Medians of --runs runs. With --publish, the
+smallest store is also sent to a fresh server with `dhr-graph publish` (one PUT per named graph),
+timed: that is how users move a store to a server.
 The load average is recorded with the figures: the machine is shared.
 
     python benchmarks/bench_scale.py [--sizes 2000 20000] [--work DIR] [--runs 3] [--cap 120]
@@ -24,6 +26,7 @@ import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,30 +142,52 @@ def time_queries(store: Path, runs: int, cap: float, endpoint: str | None = None
     return out
 
 
-def publish_and_query(cli: str, store: Path, work: Path, runs: int, cap: float) -> dict[str, Any]:
-    """Publish the store to a fresh Oxigraph server, then time the named queries there."""
+def _server_peak_mb(pid: int) -> float | None:
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    return next((int(line.split()[1]) / 1024 for line in status.read_text().splitlines()
+                 if line.startswith("VmHWM:")), None)
+
+
+def publish_time(cli: str, store: Path, work: Path) -> dict[str, Any]:
+    """`dhr-graph publish` of the whole store to a fresh Oxigraph server: wall time, graphs sent."""
     from tests.servers import oxigraph_binary, start_oxigraph, stop
+
+    from dhr_graph.store import GraphStore
 
     if oxigraph_binary() is None:
         return {"skipped": "no oxigraph server binary (pip package `oxigraph`)"}
-    data = work / f"oxigraph-{store.name}"
-    if data.exists():
-        raise SystemExit(f"{data}: exists; give a new --work folder or remove it")
-    proc, base = start_oxigraph(data, union=True)
+    graphs = len(GraphStore(store).named_graphs())
+    proc, base = start_oxigraph(work / f"oxigraph-published-{store.name}", union=True)
     try:
         t0 = time.perf_counter()
         done = subprocess.run([cli, "publish", "--store", str(store), "--to", f"{base}/store", "--timeout", "600"],
                               capture_output=True, text=True, check=False)
-        publish_s = time.perf_counter() - t0
+        took = time.perf_counter() - t0
         if done.returncode != 0:
             return {"skipped": f"publish failed: {done.stderr.strip()[-300:]}"}
-        queries = time_queries(store, runs, cap, endpoint=f"{base}/query")
-        status = Path(f"/proc/{proc.pid}/status")
-        hwm = next((int(line.split()[1]) / 1024 for line in status.read_text().splitlines()
-                    if line.startswith("VmHWM:")), None) if status.exists() else None
-        return {"publish_s": publish_s, "queries": queries, "server_peak_mb": hwm}
+        return {"publish_s": took, "graphs": graphs, "server_peak_mb": _server_peak_mb(proc.pid)}
     finally:
         stop(proc)
+
+
+def server_queries(store: Path, work: Path, runs: int, cap: float) -> dict[str, Any]:
+    """The named queries on an Oxigraph server holding the store's database (a copy of its folder:
+    the same Oxigraph version reads it as it is), through `remote.RemoteStore`."""
+    from tests.servers import oxigraph_binary, start_oxigraph, stop
+
+    if oxigraph_binary() is None:
+        return {"skipped": "no oxigraph server binary (pip package `oxigraph`)"}
+    data = work / f"oxigraph-copy-{store.name}"
+    shutil.copytree(store, data, ignore=shutil.ignore_patterns("LOCK"))
+    proc, base = start_oxigraph(data, union=True)
+    try:
+        queries = time_queries(store, runs, cap, endpoint=f"{base}/query")
+        return {"queries": queries, "server_peak_mb": _server_peak_mb(proc.pid)}
+    finally:
+        stop(proc)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def report(results: dict[str, Any]) -> str:
@@ -191,11 +216,11 @@ def report(results: dict[str, Any]) -> str:
     q = results.get("queries", {})
     remote = results.get("remote", {})
     if q:
-        lines += ["", f"Named queries at {sizes[-1]:,} reviews, median of {results['runs']} runs (cap "
-                  f"{results['cap']:.0f} s per run), in process and on the Oxigraph server the store was "
-                  "published to" + (f" (publish: {remote['publish_s']:.0f} s; server peak memory "
-                                   f"{remote.get('server_peak_mb') or 0:,.0f} MB)" if "publish_s" in remote else
-                                   f" ({remote.get('skipped', 'not run')})") + ":", "",
+        lines += ["", f"Named queries at {sizes[-1]:,} reviews, median of {results['runs']} runs (a run is "
+                  f"stopped after {results['cap']:.0f} s), in process and on an Oxigraph server (`oxigraph "
+                  "serve --union-default-graph`) holding the same database"
+                  + (f" (server peak memory {remote['server_peak_mb']:,.0f} MB)" if remote.get("server_peak_mb")
+                     else f" ({remote.get('skipped', 'not run')})") + ":", "",
                   "| query | rows | in process | Oxigraph server |", "|---|---|---|---|"]
         rq = remote.get("queries", {})
         for label, got in q.items():
@@ -205,6 +230,11 @@ def report(results: dict[str, Any]) -> str:
                 return f"> {results['cap']:.0f} s" if v.get("median") is None else f"{v['median'] * 1000:,.0f} ms"
             lines.append(f"| {label} | {got.get('rows') if got.get('rows') is not None else '-'} | {fmt(got)} | "
                          f"{fmt(rq.get(label))} |")
+    pub = results.get("publish")
+    if pub:
+        lines += ["", f"`dhr-graph publish` of the {sizes[0]:,}-review store to a fresh Oxigraph server: "
+                  + (f"{pub['publish_s']:.0f} s for {pub['graphs']:,} named graphs" if "publish_s" in pub
+                     else pub.get("skipped", "not run")) + "."]
     return "\n".join(lines)
 
 
@@ -217,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", type=float, default=120.0, help="seconds a query run may take")
     parser.add_argument("--no-queries", action="store_true")
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--publish", action="store_true",
+                        help="also time `dhr-graph publish` of the smallest store to a fresh Oxigraph server")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--readme", action="store_true", help="write the table into benchmarks/README.md")
     parser.add_argument("--one-query", help=argparse.SUPPRESS)
@@ -241,8 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"named queries on {largest}", file=sys.stderr)
         results["queries"] = time_queries(largest, args.runs, args.cap)
         if not args.no_server:
-            print("publishing to an Oxigraph server", file=sys.stderr)
-            results["remote"] = publish_and_query(args.cli, largest, args.work, args.runs, args.cap)
+            print("the same on an Oxigraph server", file=sys.stderr)
+            results["remote"] = server_queries(largest, args.work, args.runs, args.cap)
+    if not args.no_server and args.publish:
+        smallest = stores[min(stores)]
+        print(f"publishing {smallest} to an Oxigraph server", file=sys.stderr)
+        results["publish"] = publish_time(args.cli, smallest, args.work)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     text = report(results)
