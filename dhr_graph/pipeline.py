@@ -24,6 +24,7 @@ from . import resources
 from .addressees import Known, registry_names
 from .agencies import Registry
 from .curation import Curation
+from .digests import ReviewDigests, fingerprint
 from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
 from .iris import DEFAULT_INSTANCE_BASE, DHR, Minter
@@ -33,7 +34,7 @@ from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph, parse_turtle_quads, reference_graph_iri
 from .themes import ThemeScheme
-from .validation import ValidationResult, Validator
+from .validation import ReviewGraph, ShapeResult, ValidationResult, Validator
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,12 @@ class Toolkit:
         area = reg.geography.match(review.csp)  # the partnership's ONS CSP area(s), if its name is known
         return EnrichedReview(review=review, recommendations=recs,
                               extra={"csp_areas": area.iris} if area is not None else {})
+
+    @functools.cached_property
+    def checks(self) -> str:
+        """Fingerprint of what reviews are validated against (digests.py): a review stored under
+        other checks is written and validated again."""
+        return fingerprint(self.validator, self.reference_files())
 
     def reference_files(self) -> list[Path]:
         """Every Turtle file of shared reference data, each loaded into its own graph."""
@@ -231,10 +238,16 @@ def _build(
     legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
     pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
     sizes: dict[str, int] = {}
+    digest_of: dict[str, str] = {}  # graph IRI -> digest of the graph written (digests.py)
+    unchanged: set[str] = set()  # graphs stored exactly as this build would write them: left alone
+    batches: dict[str, tuple[ShapeResult, ...]] | None = None  # results, when validated beside parsing
     try:
         with gs.writing() as work, BackgroundLoad(work) as loader:
+            digests = ReviewDigests(work, tk.minter.base, tk.checks)
+            if len(pages) < _stored_reviews(work):  # a small change to a large store: see _validate_chunk
+                batches = {}
             stage.done("working copy")
-            chunk: list[str] = []
+            chunk: list[ReviewGraph] = []
             for page in (progress(pages) if progress else pages):
                 for outcome, review in _read(page, strict, report, tk.names):
                     made = _review_rdf(review, tk, generated_at, outcome)
@@ -247,17 +260,31 @@ def _build(
                             candidates[graph_iri] = outcome  # the fuller page is kept, loaded after the rest
                             recommendations[graph_iri], fuller[graph_iri] = recs, nquads
                             sizes[graph_iri] = nquads.count("\n")
+                            digest_of[graph_iri] = digests.digest(nquads, generated_at)
+                            if graph_iri in unchanged:  # the stored version is replaced after all
+                                unchanged.discard(graph_iri)
+                                replaced.add(graph_iri)
                         continue
                     old = legacy_graph(work, review, graph_iri, tk.minter)
                     twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
                     if twin:
                         outcome.messages.append(twin)
                         continue
+                    digest = digests.digest(nquads, generated_at)
+                    if old is None and digests.unchanged(work, graph_iri, digest):
+                        candidates[graph_iri], recommendations[graph_iri] = outcome, recs
+                        sizes[graph_iri] = nquads.count("\n")
+                        outcome.status = "landed"
+                        outcome.messages.append(f"{outcome.path}: unchanged since it was built; the stored "
+                                                "review is kept as it is")
+                        unchanged.add(graph_iri)
+                        continue
                     if not _may_replace(work, graph_iri, recs, outcome, allow_shrink):
                         continue
                     candidates[graph_iri] = outcome
                     recommendations[graph_iri] = recs
                     sizes[graph_iri] = nquads.count("\n")
+                    digest_of[graph_iri] = digest
                     outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
                     if drop_graph(work, graph_iri):
                         replaced.add(graph_iri)
@@ -266,13 +293,13 @@ def _build(
                         legacy[graph_iri] = old
                         outcome.messages.append(f"{outcome.path}: replaces {old.rsplit('/', 1)[-1]} "
                                                 f"(its graph under the old review key)")
-                    chunk.append(nquads)
+                    chunk.append(ReviewGraph(graph_iri, outcome.path, nquads))
                     if len(chunk) >= CHUNK:  # written while the next chunk is parsed
-                        loader.put("".join(chunk))
+                        _write_chunk(chunk, loader, tk.validator, batches)
                         chunk.clear()
-            if not candidates:
+            if not candidates.keys() - unchanged:
                 raise _Discard
-            loader.put("".join(chunk))
+            _write_chunk(chunk, loader, tk.validator, batches)
             stage.done("pages read, resolved, classified, written as N-Quads")
             loader.wait()
             stage.done("waiting for the last bulk loads")
@@ -285,11 +312,20 @@ def _build(
                 work.bulk_extend(parse_turtle_quads(path, iri))
             stage.done("reference data")
 
-            # SHACL, every check once for all new reviews (see validation.py)
+            # SHACL, every check once for all new reviews (see validation.py), or the results of
+            # the batches validated beside parsing
             checked = time.perf_counter()
-            found = tk.validator.check(work, list(candidates))
-            logger.info("validation: %d reviews checked in %.2f s", len(candidates), time.perf_counter() - checked)
-            for graph_iri, outcome in candidates.items():
+            written = [g for g in candidates if g not in unchanged]
+            if batches is None:
+                found = tk.validator.check(work, written)
+            else:
+                found = batches
+                _validate_chunk([ReviewGraph(g, candidates[g].path, n) for g, n in fuller.items()],
+                                tk.validator, found)
+            logger.info("validation: %d reviews checked in %.2f s%s", len(written), time.perf_counter() - checked,
+                        "" if batches is None else " (and beside parsing)")
+            for graph_iri in written:
+                outcome = candidates[graph_iri]
                 result = ValidationResult(outcome.path, found.get(graph_iri, ()), graph_iri)
                 outcome.messages.extend(result.messages())
                 outcome.status = "landed" if result.conforms else "rejected"
@@ -301,13 +337,14 @@ def _build(
                     for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
                         work.bulk_extend(gs.live_quads(kept))
             stage.done("validation")
-            if not report.landed:
+            landed = [g for g in written if candidates[g].status == "landed"]
+            if not landed:
                 raise _Discard
+            digests.record(work, {g: digest_of[g] for g in landed}, dropped=[legacy[g] for g in landed if g in legacy])
             from .links import update  # numpy/scipy load only when a build writes
 
-            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g, o in candidates.items()
-                       if o.status == "landed" and g in legacy]
-            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
+            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g in landed if g in legacy]
+            update(work, [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired)
             stage.done("links")
             from .cases import has_cases, link_cases
 
@@ -322,6 +359,30 @@ def _build(
     report.committed = True
     report.triples = sum(sizes[iri] for iri, outcome in candidates.items() if outcome.status == "landed")
     return report
+
+
+def _stored_reviews(store: ox.Store) -> int:
+    """How many reviews a store holds."""
+    return sum(1 for _ in store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(f"{DHR}Review"), None))
+
+
+def _write_chunk(chunk: list[ReviewGraph], loader: BackgroundLoad, validator: Validator,
+                 batches: dict[str, tuple[ShapeResult, ...]] | None) -> None:
+    """Queue a chunk of review graphs for the working copy; with `batches`, validate it now too."""
+    loader.put("".join(rg.nquads for rg in chunk))
+    if batches is not None:
+        _validate_chunk(chunk, validator, batches)
+
+
+def _validate_chunk(chunk: Sequence[ReviewGraph], validator: Validator,
+                    batches: dict[str, tuple[ShapeResult, ...]]) -> None:
+    """Validate only what changed: when a build changes a few reviews of a large store, checking
+    its new graphs in batches with the reference data (`Validator.validate_many`) costs what they
+    cost, where checking in the working copy would go over every review stored. The shapes
+    compare no review with another, so the verdicts are the same (validation.py)."""
+    for result in validator.validate_many(chunk):
+        if result.graph is not None:
+            batches[result.graph] = result.results
 
 
 def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = None
