@@ -238,14 +238,17 @@ def _build(
     legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
     pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
     sizes: dict[str, int] = {}
+    written: list[str] = []  # graphs this build writes (not those left as they were)
     digest_of: dict[str, str] = {}  # graph IRI -> digest of the graph written (digests.py)
     unchanged: set[str] = set()  # graphs stored exactly as this build would write them: left alone
     batches: dict[str, tuple[ShapeResult, ...]] | None = None  # results, when validated beside parsing
+    stored = _live_reviews(gs)
+    if len(pages) < stored:  # a small change to a larger store: see _validate_chunk
+        batches = {}
     try:
-        with gs.writing() as work, BackgroundLoad(work) as loader:
+        compact = lambda: len(written) * COMPACT_SHARE >= stored  # noqa: E731 (asked after the writes)
+        with gs.writing(compact=compact) as work, BackgroundLoad(work) as loader:
             digests = ReviewDigests(work, tk.minter.base, tk.checks)
-            if len(pages) < _stored_reviews(work):  # a small change to a large store: see _validate_chunk
-                batches = {}
             stage.done("working copy")
             chunk: list[ReviewGraph] = []
             for page in (progress(pages) if progress else pages):
@@ -351,8 +354,8 @@ def _build(
             if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
                 link_cases(work, tk.minter)
             stage.done("cases")
-            # the working copy is compacted before the swap (GraphStore.writing), whatever the
-            # number of pages (figures: benchmarks/README.md)
+            # the working copy is compacted before the swap (GraphStore.writing) unless the pages
+            # are a small part of a large store (COMPACT_SHARE; figures: benchmarks/README.md)
     except _Discard:
         return report
     stage.done("compaction and swap")
@@ -361,9 +364,14 @@ def _build(
     return report
 
 
-def _stored_reviews(store: ox.Store) -> int:
-    """How many reviews a store holds."""
-    return sum(1 for _ in store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(f"{DHR}Review"), None))
+def _live_reviews(gs: GraphStore) -> int:
+    """How many reviews the live store holds (0 when there is none yet)."""
+    try:
+        return sum(1 for _ in gs.store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(f"{DHR}Review"), None))
+    except DhrGraphError:  # no store yet (or one that writing() will report on)
+        return 0
+    finally:
+        gs.close()
 
 
 def _write_chunk(chunk: list[ReviewGraph], loader: BackgroundLoad, validator: Validator,
@@ -477,6 +485,11 @@ def _review_rdf(review: Review, tk: Toolkit, generated_at: str,
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing
+# A build compacts the whole working copy (GraphStore.writing) when its pages are at least a
+# tenth of the reviews stored: compacting 20,000 reviews for a handful of new pages would cost
+# as much as the whole store on every small update, where RocksDB's own background compaction
+# keeps the few files such a build adds in order.
+COMPACT_SHARE = 10
 
 
 class _Stages:

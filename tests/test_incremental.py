@@ -152,3 +152,28 @@ def test_a_small_change_to_a_larger_store_is_validated_on_its_own(tmp_path, tool
     assert not any("beside parsing" in r.getMessage() for r in caplog.records)
     assert fresh.pages[0].status == "rejected"
     assert fresh.pages[0].messages == outcome.messages
+
+
+def test_only_a_large_write_compacts_the_store(tmp_path, toolkit, pages, monkeypatch):
+    """Twelve reviews stored; a build of one page leaves compaction to RocksDB, a build of all
+    of them compacts (the decision is asked once the writes are done)."""
+    template = (pages / "synthetic-larkmoor-2023.txt").read_text(encoding="utf-8")
+    for page in pages.glob("*.txt"):
+        page.unlink()
+    for n in range(12):
+        (pages / f"copy-{n}.txt").write_text(template.replace("CSP:", f"Id: synthetic-copy-{n}\nCSP:", 1),
+                                             encoding="utf-8")
+    asked: list = []
+    original = GraphStore.writing
+
+    def spy(self, *, compact=True):
+        asked.append(compact)
+        return original(self, compact=compact)
+
+    monkeypatch.setattr(GraphStore, "writing", spy)
+    store = tmp_path / "store"
+    assert build([pages], store, toolkit=toolkit).committed
+    edit(pages / "copy-3.txt", "| 1 | ", "| 1 | SYNTHETIC EDIT: ")
+    assert build([pages / "copy-3.txt"], store, toolkit=toolkit).committed
+    decisions = [c() if callable(c) else c for c in asked]
+    assert decisions == [True, False]
