@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time `dhr-graph publish` of the smallest store to a fresh Oxigraph server")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--readme", action="store_true", help="write the table into benchmarks/README.md")
+    parser.add_argument("--queries-on", type=Path, metavar="STORE",
+                        help="no builds: time the queries on this store (built by an earlier run), adding to --json")
+    parser.add_argument("--from-json", type=Path, help="only print (and with --readme write) the table of a saved run")
     parser.add_argument("--one-query", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
@@ -258,29 +261,47 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.one_query:
         return one_query(args)
+    if args.from_json:
+        text = report(json.loads(args.from_json.read_text(encoding="utf-8")))
+        print(text)
+        if args.readme:
+            write_section("scale", "Scale: 2,000 to 20,000 reviews (`bench_scale.py`)", text)
+        return 0
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cli": args.cli,
                                "runs": args.runs, "cap": args.cap, "builds": {}}
     stores: dict[int, Path] = {}
+    if args.queries_on:  # the figures of the earlier run's builds are kept
+        if args.json and args.json.exists():
+            results = {**json.loads(args.json.read_text(encoding="utf-8")), **{k: results[k] for k in ("runs", "cap")}}
+        stores[int(args.queries_on.name.split("-")[1])] = args.queries_on
+        args.sizes = []
+
+    def save() -> None:  # after every step: a long run stopped part-way keeps what it measured
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
     for n in sorted(args.sizes):
         pages = corpus(n, args.work)
         stores[n] = args.work / f"store-{n}-{os.getpid()}"
         print(f"building {n} reviews into {stores[n]}", file=sys.stderr)
         results["builds"][str(n)] = build(args.cli, pages, stores[n])
         print(f"  {json.dumps(results['builds'][str(n)])}", file=sys.stderr)
+        save()
     largest = stores[max(stores)]
     if not args.no_queries:
         print(f"named queries on {largest}", file=sys.stderr)
         results["queries"] = time_queries(largest, args.runs, args.cap)
+        save()
         if not args.no_server:
             print("the same on an Oxigraph server", file=sys.stderr)
             results["remote"] = server_queries(largest, args.work, args.runs, args.cap)
+            save()
     if not args.no_server and args.publish:
         smallest = stores[min(stores)]
         print(f"publishing {smallest} to an Oxigraph server", file=sys.stderr)
         results["publish"] = publish_time(args.cli, smallest, args.work)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    save()
     text = report(results)
     print(text)
     if args.readme:

@@ -249,6 +249,9 @@ def _build(
         compact = lambda: len(written) * COMPACT_SHARE >= stored  # noqa: E731 (asked after the writes)
         with gs.writing(compact=compact) as work, BackgroundLoad(work) as loader:
             digests = ReviewDigests(work, tk.minter.base, tk.checks)
+            # what the pages are compared with: nothing, when the store held no review (each look-up
+            # in a working copy growing by bulk loads costs more as it grows)
+            held = work if stored else ox.Store()
             stage.done("working copy")
             chunk: list[ReviewGraph] = []
             for page in (progress(pages) if progress else pages):
@@ -268,13 +271,13 @@ def _build(
                                 unchanged.discard(graph_iri)
                                 replaced.add(graph_iri)
                         continue
-                    old = legacy_graph(work, review, graph_iri, tk.minter)
-                    twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
+                    old = legacy_graph(held, review, graph_iri, tk.minter)
+                    twin = same_page(held, review, {graph_iri, old}, pages_seen, outcome.path)
                     if twin:
                         outcome.messages.append(twin)
                         continue
                     digest = digests.digest(nquads, generated_at)
-                    if old is None and digests.unchanged(work, graph_iri, digest):
+                    if old is None and digests.unchanged(held, graph_iri, digest):
                         candidates[graph_iri], recommendations[graph_iri] = outcome, recs
                         sizes[graph_iri] = nquads.count("\n")
                         outcome.status = "landed"
@@ -282,13 +285,13 @@ def _build(
                                                 "review is kept as it is")
                         unchanged.add(graph_iri)
                         continue
-                    if not _may_replace(work, graph_iri, recs, outcome, allow_shrink):
+                    if not _may_replace(held, graph_iri, recs, outcome, allow_shrink):
                         continue
                     candidates[graph_iri] = outcome
                     recommendations[graph_iri] = recs
                     sizes[graph_iri] = nquads.count("\n")
                     digest_of[graph_iri] = digest
-                    outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
+                    outcome.messages.extend(other_review_warning(held, review, graph_iri, tk.minter, outcome.path))
                     if drop_graph(work, graph_iri):
                         replaced.add(graph_iri)
                     if old is not None:  # the same page in a store built with the old review keys
