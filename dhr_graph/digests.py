@@ -9,7 +9,9 @@ written, its digest is recorded in the internal graph `{base}graph/internal/revi
 stored graph still carrying that generation time (so it was not replaced by other means, such
 as `load`), leaves the graph as it is: it is not written, validated or linked again. Anything
 that changes the graph (the page, the registry, the themes, the base IRI, the toolkit's
-version) or the checks (shapes, reference data) changes the digest.
+version) or the checks (shapes, reference data) changes the digest. The same graph records the
+fingerprint of the reference files last loaded into the store, so that a build loads them again
+only when they change.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .validation import Validator
 
 _DIGEST = ox.NamedNode("https://w3id.org/dhr-graph/def/internal#reviewDigest")
 _GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
+_REFERENCE = ox.NamedNode("https://w3id.org/dhr-graph/def/internal#referenceDigest")
 
 
 def fingerprint(validator: Validator, reference_files: Sequence[str | Path]) -> str:
@@ -59,6 +62,18 @@ class ReviewDigests:
         for q in store.quads_for_pattern(None, _DIGEST, None, self.graph):
             if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal):
                 self.stored[q.subject.value] = q.object.value
+
+    def reference_current(self, store: ox.Store) -> bool:
+        """Whether the reference graphs in the store were loaded from the files this build uses (the
+        same checks fingerprint, recorded by `record_reference`): then they need not be loaded again."""
+        return any(isinstance(q.object, ox.Literal) and q.object.value == self.checks
+                   for q in store.quads_for_pattern(self.graph, _REFERENCE, None, self.graph))
+
+    def record_reference(self, store: ox.Store) -> None:
+        """Record that the reference graphs were loaded from this build's files."""
+        for q in list(store.quads_for_pattern(self.graph, _REFERENCE, None, self.graph)):
+            store.remove(q)
+        store.add(ox.Quad(self.graph, _REFERENCE, ox.Literal(self.checks), self.graph))
 
     def digest(self, nquads: str, generated_at: str) -> str:
         """The digest of one review graph's N-Quads text, written at `generated_at`."""

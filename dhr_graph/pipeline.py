@@ -312,10 +312,12 @@ def _build(
             for graph_iri, nquads in fuller.items():
                 drop_graph(work, graph_iri)
                 work.bulk_load(nquads.encode(), ox.RdfFormat.N_QUADS)
-            for path in tk.reference_files():
-                iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
-                drop_graph(work, iri)
-                work.bulk_extend(parse_turtle_quads(path, iri))
+            if not digests.reference_current(work):  # loaded once, again only when the files change
+                for path in tk.reference_files():
+                    iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
+                    drop_graph(work, iri)
+                    work.bulk_extend(parse_turtle_quads(path, iri))
+                digests.record_reference(work)
             stage.done("reference data")
 
             # SHACL, every check once for all new reviews (see validation.py), or the results of

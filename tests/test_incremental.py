@@ -22,6 +22,7 @@ UNCHANGED = "unchanged since it was built"
 GRAPH = "https://w3id.org/dhr-graph/id/graph/review/"
 GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
 DIGESTS = "https://w3id.org/dhr-graph/id/graph/internal/review-digests"
+DIGEST = "https://w3id.org/dhr-graph/def/internal#reviewDigest"
 
 
 def quads(store: Path, internal: bool = False) -> set[str]:
@@ -82,7 +83,7 @@ def test_a_changed_page_is_rewritten_and_the_others_are_kept(tmp_path, toolkit, 
     assert any("SYNTHETIC EDIT" in q for q in quads(store))
     # one digest per review graph, the edited one's replaced
     gs = GraphStore(store)
-    rows = gs.query(f"SELECT ?g ?d WHERE {{ GRAPH <{DIGESTS}> {{ ?g ?p ?d }} }}")
+    rows = gs.query(f"SELECT ?g ?d WHERE {{ GRAPH <{DIGESTS}> {{ ?g <{DIGEST}> ?d }} }}")
     digests = {r["g"].value: r["d"].value for r in rows}
     gs.close()
     assert sorted(digests) == sorted(f"{GRAPH}{p.stem}" for p in pages.glob("*.txt"))
@@ -177,3 +178,27 @@ def test_only_a_large_write_compacts_the_store(tmp_path, toolkit, pages, monkeyp
     assert build([pages / "copy-3.txt"], store, toolkit=toolkit).committed
     decisions = [c() if callable(c) else c for c in asked]
     assert decisions == [True, False]
+
+
+def test_reference_data_is_loaded_again_only_when_it_changes(tmp_path, toolkit, pages, monkeypatch):
+    import dhr_graph.pipeline as pipeline
+
+    loads: list[str] = []
+    original = pipeline.parse_turtle_quads
+
+    def spy(path, iri):
+        loads.append(iri)
+        return original(path, iri)
+
+    monkeypatch.setattr(pipeline, "parse_turtle_quads", spy)
+    store = tmp_path / "store"
+    assert build([pages], store, toolkit=toolkit).committed
+    first = len(loads)
+    assert first > 0
+    edit(pages / "synthetic-larkmoor-2023.txt", "| 1 | ", "| 1 | SYNTHETIC EDIT: ")
+    assert build([pages], store, toolkit=toolkit).committed
+    assert len(loads) == first  # the same files: the stored reference graphs are kept
+    edit(pages / "synthetic-larkmoor-2023.txt", "SYNTHETIC EDIT: ", "SYNTHETIC EDIT #2: ")
+    assert build([pages], store, toolkit=strict_toolkit(toolkit, tmp_path, "Warning")).committed
+    assert len(loads) == 2 * first  # other checks: loaded again
+    assert {q for q in quads(store) if "/graph/dhr>" in q}  # the ontology's graph is there
