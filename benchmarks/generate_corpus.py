@@ -14,8 +14,11 @@ What makes it realistic (all vocabulary lives in `corpus-vocabulary.json`):
   integrated care boards from July 2022;
 - about one row in five has several addressees;
 - recommendation wording comes from themed templates, about 15 per review.
-Every page says in its own text that it is SYNTHETIC. (partnership, publication month, year
-of death) is unique per review, so every page is a distinct review.
+Every page says in its own text that it is SYNTHETIC. Every page is a distinct review with its
+own file name (the review key): (partnership, publication month, year of death) is drawn again
+when taken, and past 2,000 reviews, when that space runs thin (51 partnerships over 2012-2025),
+a partnership may publish a second review in the same month (file name suffix `-2`, `-3`, ...),
+as real partnerships do. Up to 2,000 reviews the pages are the same bytes as before that change.
 
     python benchmarks/generate_corpus.py --reviews 500 --out /tmp/corpus-500
 """
@@ -32,7 +35,8 @@ from pathlib import Path
 
 VOCABULARY = Path(__file__).with_name("corpus-vocabulary.json")
 SEED = 20250601
-MIN_REVIEWS, MAX_REVIEWS = 10, 2000
+MIN_REVIEWS, MAX_REVIEWS = 10, 50000
+REDRAWS = 16  # draws of a taken (partnership, month, death) before a second review in that month
 ICB_FROM = "2022-07"  # clinical commissioning groups became integrated care boards
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -120,21 +124,23 @@ class CorpusGenerator:
         slots = {name: self.rng.choice(values) for name, values in self.v["fillers"].items()}
         return template.format(agency=first_addressee, **slots)
 
-    def review(self, used: set[tuple[str, str, int]]) -> tuple[dict, str, int]:
-        while True:
+    def review(self, used: dict[tuple[str, str, int], int]) -> tuple[dict, str, int, int]:
+        """(area, publication month, year of death, n): the n-th review with that triple."""
+        for attempt in range(REDRAWS + 1):
             area = self.rng.choices(self.areas, self.area_weights)[0]
             year = self.rng.randint(2012, 2025)
             month = self.rng.randint(1, 12 if year < 2025 else 6)
             published = f"{year}-{month:02d}"
             death = year - self.rng.choices([1, 2, 3, 4, 5], [10, 35, 30, 15, 10])[0]
             key = (area["name"], published, death)
-            if key not in used:
-                used.add(key)
-                return area, published, death
+            if key not in used or attempt == REDRAWS:
+                used[key] = used.get(key, 0) + 1
+                return area, published, death, used[key]
+        raise AssertionError("unreachable")
 
-    def page(self, used: set[tuple[str, str, int]]) -> tuple[str, str]:
+    def page(self, used: dict[tuple[str, str, int], int]) -> tuple[str, str]:
         """(file name, page text) of one new review."""
-        area, published, death = self.review(used)
+        area, published, death, nth = self.review(used)
         year, month = published.split("-")
         n_recs = max(3, min(40, round(self.rng.gauss(15, 5))))
         style = self.rng.choice(self.v["number_styles"])
@@ -169,7 +175,8 @@ class CorpusGenerator:
             "| Recommendations extracted from the SYNTHETIC page generator. Source: dhr-graph "
             "synthetic benchmark corpus. View full report ↗ | ||",
         ]
-        return f"{file_slug(name)}-{published}-d{death}.txt", "\n".join(lines) + "\n"
+        suffix = f"-{nth}" if nth > 1 else ""
+        return f"{file_slug(name)}-{published}-d{death}{suffix}.txt", "\n".join(lines) + "\n"
 
 
 def generate(reviews: int, out: Path, seed: int = SEED) -> list[Path]:
@@ -179,7 +186,7 @@ def generate(reviews: int, out: Path, seed: int = SEED) -> list[Path]:
     vocabulary = json.loads(VOCABULARY.read_text(encoding="utf-8"))
     gen = CorpusGenerator(vocabulary, seed)
     out.mkdir(parents=True, exist_ok=True)
-    used: set[tuple[str, str, int]] = set()
+    used: dict[tuple[str, str, int], int] = {}
     written = []
     for _ in range(reviews):
         name, text = gen.page(used)

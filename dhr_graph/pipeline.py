@@ -24,6 +24,7 @@ from . import resources
 from .addressees import Known, registry_names
 from .agencies import Registry
 from .curation import Curation
+from .digests import ReviewDigests, fingerprint
 from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
 from .inputfiles import turtle_quads
@@ -34,7 +35,7 @@ from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph
 from .themes import ThemeScheme
-from .validation import ValidationResult, Validator
+from .validation import ReviewGraph, ShapeResult, ValidationResult, Validator
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +80,12 @@ class Toolkit:
     @classmethod
     def load(cls, base: str = DEFAULT_INSTANCE_BASE, registry_files: Sequence[str | Path] = (),
              theme_files: Sequence[str | Path] = (), curation_files: Sequence[str | Path] = ()) -> Toolkit:
+        started = time.perf_counter()
         registry = Registry.load(extra=registry_files)
         curation = Curation.load(curation_files) if curation_files else None
         if curation is not None:
             curation.check(registry)
-        return cls(
+        toolkit = cls(
             registry=registry,
             themes=ThemeScheme.load(extra=theme_files),
             # the shapes check theme and agency IRIs against the reference data, user files included
@@ -92,6 +94,8 @@ class Toolkit:
             minter=Minter(base),
             curation=curation,
         )
+        logger.info("build stage: toolkit (registry, themes, shapes): %.2f s", time.perf_counter() - started)
+        return toolkit
 
     @functools.cached_property
     def names(self) -> Known:
@@ -125,6 +129,12 @@ class Toolkit:
         area = reg.geography.match(review.csp)  # the partnership's ONS CSP area(s), if its name is known
         return EnrichedReview(review=review, recommendations=recs,
                               extra={"csp_areas": area.iris} if area is not None else {})
+
+    @functools.cached_property
+    def checks(self) -> str:
+        """Fingerprint of what reviews are validated against (digests.py): a review stored under
+        other checks is written and validated again."""
+        return fingerprint(self.validator, self.reference_files())
 
     def reference_files(self) -> list[Path]:
         """Every Turtle file of shared reference data, each loaded into its own graph."""
@@ -215,6 +225,7 @@ def _build(
     """Pages are parsed and written into a working copy of the store a chunk at a time (so
     memory stays flat), validated there together, and the non-conforming ones taken out
     again before the copy replaces the live store."""
+    stage = _Stages()
     gs = GraphStore(store)
     gs.check_writable()  # a store path that cannot be one is refused before any work
     pages = find_pages(inputs) if inputs else resources.sample_pages()
@@ -228,9 +239,22 @@ def _build(
     legacy: dict[str, str] = {}  # graph IRI -> the same page's graph under its old (legacy) key
     pages_seen: dict[str, str] = {}  # SHA-256 of a page -> the page of this build that had it
     sizes: dict[str, int] = {}
+    written: list[str] = []  # graphs this build writes (not those left as they were)
+    digest_of: dict[str, str] = {}  # graph IRI -> digest of the graph written (digests.py)
+    unchanged: set[str] = set()  # graphs stored exactly as this build would write them: left alone
+    batches: dict[str, tuple[ShapeResult, ...]] | None = None  # results, when validated beside parsing
+    stored = _live_reviews(gs)
+    if len(pages) < stored:  # a small change to a larger store: see _validate_chunk
+        batches = {}
     try:
-        with gs.writing() as work, BackgroundLoad(work) as loader:
-            chunk: list[str] = []
+        compact = lambda: len(written) * COMPACT_SHARE >= stored  # noqa: E731 (asked after the writes)
+        with gs.writing(compact=compact) as work, BackgroundLoad(work) as loader:
+            digests = ReviewDigests(work, tk.minter.base, tk.checks)
+            # what the pages are compared with: nothing, when the store held no review (each look-up
+            # in a working copy growing by bulk loads costs more as it grows)
+            held = work if stored else ox.Store()
+            stage.done("working copy")
+            chunk: list[ReviewGraph] = []
             for page in (progress(pages) if progress else pages):
                 for outcome, review in _read(page, strict, report, tk.names):
                     made = _review_rdf(review, tk, generated_at, outcome)
@@ -243,18 +267,32 @@ def _build(
                             candidates[graph_iri] = outcome  # the fuller page is kept, loaded after the rest
                             recommendations[graph_iri], fuller[graph_iri] = recs, nquads
                             sizes[graph_iri] = nquads.count("\n")
+                            digest_of[graph_iri] = digests.digest(nquads, generated_at)
+                            if graph_iri in unchanged:  # the stored version is replaced after all
+                                unchanged.discard(graph_iri)
+                                replaced.add(graph_iri)
                         continue
-                    old = legacy_graph(work, review, graph_iri, tk.minter)
-                    twin = same_page(work, review, {graph_iri, old}, pages_seen, outcome.path)
+                    old = legacy_graph(held, review, graph_iri, tk.minter)
+                    twin = same_page(held, review, {graph_iri, old}, pages_seen, outcome.path)
                     if twin:
                         outcome.messages.append(twin)
                         continue
-                    if not _may_replace(work, graph_iri, recs, outcome, allow_shrink):
+                    digest = digests.digest(nquads, generated_at)
+                    if old is None and digests.unchanged(held, graph_iri, digest):
+                        candidates[graph_iri], recommendations[graph_iri] = outcome, recs
+                        sizes[graph_iri] = nquads.count("\n")
+                        outcome.status = "landed"
+                        outcome.messages.append(f"{outcome.path}: unchanged since it was built; the stored "
+                                                "review is kept as it is")
+                        unchanged.add(graph_iri)
+                        continue
+                    if not _may_replace(held, graph_iri, recs, outcome, allow_shrink):
                         continue
                     candidates[graph_iri] = outcome
                     recommendations[graph_iri] = recs
                     sizes[graph_iri] = nquads.count("\n")
-                    outcome.messages.extend(other_review_warning(work, review, graph_iri, tk.minter, outcome.path))
+                    digest_of[graph_iri] = digest
+                    outcome.messages.extend(other_review_warning(held, review, graph_iri, tk.minter, outcome.path))
                     if drop_graph(work, graph_iri):
                         replaced.add(graph_iri)
                     if old is not None:  # the same page in a store built with the old review keys
@@ -262,27 +300,41 @@ def _build(
                         legacy[graph_iri] = old
                         outcome.messages.append(f"{outcome.path}: replaces {old.rsplit('/', 1)[-1]} "
                                                 f"(its graph under the old review key)")
-                    chunk.append(nquads)
+                    chunk.append(ReviewGraph(graph_iri, outcome.path, nquads))
                     if len(chunk) >= CHUNK:  # written while the next chunk is parsed
-                        loader.put("".join(chunk))
+                        _write_chunk(chunk, loader, tk.validator, batches)
                         chunk.clear()
-            if not candidates:
+            if not candidates.keys() - unchanged:
                 raise _Discard
-            loader.put("".join(chunk))
+            _write_chunk(chunk, loader, tk.validator, batches)
+            stage.done("pages read, resolved, classified, written as N-Quads")
             loader.wait()
+            stage.done("waiting for the last bulk loads")
             for graph_iri, nquads in fuller.items():
                 drop_graph(work, graph_iri)
                 work.bulk_load(nquads.encode(), ox.RdfFormat.N_QUADS)
-            for path in tk.reference_files():
-                iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
-                drop_graph(work, iri)
-                work.bulk_extend(turtle_quads(path, iri))
+            if not digests.reference_current(work):  # loaded once, again only when the files change
+                for path in tk.reference_files():
+                    iri = reference_graph_iri(path, bundled=path.parent.resolve() == resources.ontology_dir().resolve())
+                    drop_graph(work, iri)
+                    work.bulk_extend(turtle_quads(path, iri))
+                digests.record_reference(work)
+            stage.done("reference data")
 
-            # SHACL, every check once for all new reviews (see validation.py)
+            # SHACL, every check once for all new reviews (see validation.py), or the results of
+            # the batches validated beside parsing
             checked = time.perf_counter()
-            found = tk.validator.check(work, list(candidates))
-            logger.info("validation: %d reviews checked in %.2f s", len(candidates), time.perf_counter() - checked)
-            for graph_iri, outcome in candidates.items():
+            written = [g for g in candidates if g not in unchanged]
+            if batches is None:
+                found = tk.validator.check(work, written)
+            else:
+                found = batches
+                _validate_chunk([ReviewGraph(g, candidates[g].path, n) for g, n in fuller.items()],
+                                tk.validator, found)
+            logger.info("validation: %d reviews checked in %.2f s%s", len(written), time.perf_counter() - checked,
+                        "" if batches is None else " (and beside parsing)")
+            for graph_iri in written:
+                outcome = candidates[graph_iri]
                 result = ValidationResult(outcome.path, found.get(graph_iri, ()), graph_iri)
                 outcome.messages.extend(result.messages())
                 outcome.status = "landed" if result.conforms else "rejected"
@@ -293,24 +345,58 @@ def _build(
                     work.remove_graph(ox.NamedNode(graph_iri))
                     for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
                         work.bulk_extend(gs.live_quads(kept))
-            if not report.landed:
+            stage.done("validation")
+            landed = [g for g in written if candidates[g].status == "landed"]
+            if not landed:
                 raise _Discard
+            digests.record(work, {g: digest_of[g] for g in landed}, dropped=[legacy[g] for g in landed if g in legacy])
             from .links import update  # numpy/scipy load only when a build writes
 
-            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g, o in candidates.items()
-                       if o.status == "landed" and g in legacy]
-            update(work, [tk.minter.review(p.review_key) for p in report.landed if p.review_key] + retired)
+            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g in landed if g in legacy]
+            update(work, [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired)
+            stage.done("links")
             from .cases import has_cases, link_cases
 
             if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
                 link_cases(work, tk.minter)
-            # the working copy is compacted before the swap (GraphStore.writing), whatever the
-            # number of pages (figures: benchmarks/README.md)
+            stage.done("cases")
+            # the working copy is compacted before the swap (GraphStore.writing) unless the pages
+            # are a small part of a large store (COMPACT_SHARE; figures: benchmarks/README.md)
     except _Discard:
         return report
+    stage.done("compaction and swap")
     report.committed = True
     report.triples = sum(sizes[iri] for iri, outcome in candidates.items() if outcome.status == "landed")
     return report
+
+
+def _live_reviews(gs: GraphStore) -> int:
+    """How many reviews the live store holds (0 when there is none yet)."""
+    try:
+        return sum(1 for _ in gs.store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(f"{DHR}Review"), None))
+    except DhrGraphError:  # no store yet (or one that writing() will report on)
+        return 0
+    finally:
+        gs.close()
+
+
+def _write_chunk(chunk: list[ReviewGraph], loader: BackgroundLoad, validator: Validator,
+                 batches: dict[str, tuple[ShapeResult, ...]] | None) -> None:
+    """Queue a chunk of review graphs for the working copy; with `batches`, validate it now too."""
+    loader.put("".join(rg.nquads for rg in chunk))
+    if batches is not None:
+        _validate_chunk(chunk, validator, batches)
+
+
+def _validate_chunk(chunk: Sequence[ReviewGraph], validator: Validator,
+                    batches: dict[str, tuple[ShapeResult, ...]]) -> None:
+    """Validate only what changed: when a build changes a few reviews of a large store, checking
+    its new graphs in batches with the reference data (`Validator.validate_many`) costs what they
+    cost, where checking in the working copy would go over every review stored. The shapes
+    compare no review with another, so the verdicts are the same (validation.py)."""
+    for result in validator.validate_many(chunk):
+        if result.graph is not None:
+            batches[result.graph] = result.results
 
 
 def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = None
@@ -405,6 +491,24 @@ def _review_rdf(review: Review, tk: Toolkit, generated_at: str,
 
 
 CHUNK = 250  # reviews per bulk load: keeps memory flat, and loads overlap with parsing
+# A build compacts the whole working copy (GraphStore.writing) when its pages are at least a
+# tenth of the reviews stored: compacting 20,000 reviews for a handful of new pages would cost
+# as much as the whole store on every small update, where RocksDB's own background compaction
+# keeps the few files such a build adds in order.
+COMPACT_SHARE = 10
+
+
+class _Stages:
+    """Wall time of each stage of a build, logged as it ends (benchmarks/bench_scale.py reads
+    these lines to see how each stage grows with the corpus)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        logger.info("build stage: %s: %.2f s", name, now - self.last)
+        self.last = now
 
 
 class _Discard(Exception):

@@ -164,13 +164,14 @@ class GraphStore:
         return real
 
     @contextlib.contextmanager
-    def writing(self, *, compact: bool = True) -> Iterator[ox.Store]:
+    def writing(self, *, compact: bool | Callable[[], bool] = True) -> Iterator[ox.Store]:
         """A working copy of the store to change; it replaces the live store when the block
         ends without an exception, and is thrown away when it raises (or the process dies).
 
         With `compact`, the copy is compacted before the swap: bulk loads leave many
         overlapping files that every later read merges (a fresh 200-review store: 28 table
-        files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction)."""
+        files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction). `compact`
+        may be a function, asked once the block is done (how much was written is known then)."""
         self.close()
         real = self.check_writable()
         with _write_lock(real, self.path):
@@ -195,7 +196,7 @@ class GraphStore:
                 (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
                 yield work
                 work.flush()
-                if compact:  # after the flush, so that what it wrote is compacted too
+                if compact if isinstance(compact, bool) else compact():  # after the flush: what it wrote too
                     work.optimize()
                 del work
             except BaseException as exc:
