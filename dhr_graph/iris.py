@@ -1,4 +1,5 @@
-"""Namespaces and identifier minting.
+"""Namespaces, identifier minting, and every IRI layout (where reviews, links, cases and reference
+files live in the store): the only module that writes a namespace out (tests/test_layering.py).
 
 IRIs are derived from what identifies a thing (a review's key by the rule of identity.py,
 a recommendation's number), never from a counter or a run, so the same input always yields the
