@@ -75,6 +75,7 @@ bench: install-dev
 	$(PY) benchmarks/bench_links.py
 	$(PY) benchmarks/bench_build_query.py --sizes 100 500 2000 --runs 3
 	$(PY) benchmarks/bench_serve.py --reviews 500 --seconds 60
+	$(PY) benchmarks/bench_cli.py --reviews 2000 --runs 7
 
 ## vendor: fetch the explorer page's front-end libraries (sigma.js, graphology) from the npm registry at the
 ## versions pinned in dhr_graph/data/web/vendor/vendor.json, checking the tarballs' integrity

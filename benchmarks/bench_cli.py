@@ -23,6 +23,7 @@ import argparse
 import os
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -133,7 +134,9 @@ def main() -> None:
     load_before = os.getloadavg()
     results = measure(store, args.runs, bins, queries)
     load_after = os.getloadavg()
-    body = (f"Store: {store.name}, {args.runs} runs, medians; {platform.python_version()}, "
+    body = (f"`python benchmarks/bench_cli.py {shlex.join(sys.argv[1:])}` (target, issue 17: `dhr-graph query NAME` "
+            f"costs at most 100 ms more than the same query in process).\n\n"
+            f"Store: {store.name}, {args.runs} runs, medians; Python {platform.python_version()}, "
             f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after "
             f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). \"extra\": the command's time minus the "
             f"same query's in process.\n\nWall time (ms):\n\n" + table(results, queries, 0)

@@ -166,6 +166,8 @@ def circle_layout(graph: nx.Graph, spacing: float = 40.0) -> dict[Any, tuple[flo
 
 def write_gexf(graph: nx.Graph, path: Path) -> None:
     """GEXF 1.2 with Gephi's viz colour, size and position on every node."""
+    import networkx as nx
+
     out = graph.copy()
     styles = styled(graph)
     positions = circle_layout(graph)
@@ -175,8 +177,6 @@ def write_gexf(graph: nx.Graph, path: Path) -> None:
         x, y = positions[node]
         data["viz"] = {"color": {"r": r, "g": gr, "b": b, "a": 1.0}, "size": size / 2,
                        "position": {"x": x, "y": y, "z": 0.0}}
-    import networkx as nx
-
     with atomic_output(path) as handle:
         nx.write_gexf(out, handle, encoding="utf-8", prettyprint=True)
 
