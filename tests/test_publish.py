@@ -410,8 +410,9 @@ def test_an_interrupted_publish_says_so_and_keeps_what_was_sent(oxigraph, tmp_pa
     front, _ = _forwarder(oxigraph, "hold", limit=3)
     try:
         url = f"{front.base}/store"
+        # the held uploads give up after 20 s, by when the interrupt has long arrived, even on a loaded machine
         proc = subprocess.Popen([sys.executable, "-m", "dhr_graph", "publish", "--store", str(store.path), "--to", url,
-                                 "--timeout", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                 "--timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert front.held.wait(60)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
