@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -42,19 +44,35 @@ class _Counter:
         pass
 
 
-def measure(path: Path) -> dict[str, object]:
+@dataclass
+class Weight:
+    reviews: int
+    quads: int
+    internal_quads: int
+    bytes: int
+    internal_bytes: int
+    by_predicate: dict[str, int]
+    links: dict[str, int]  # quads of the links graphs, by predicate
+
+
+def _select(store: ox.Store, query: str) -> list[ox.QuerySolution]:
+    result = store.query(query)
+    assert isinstance(result, ox.QuerySolutions)
+    return list(result)
+
+
+def measure(path: Path) -> Weight:
     store = ox.Store.read_only(str(path))
-    reviews = int(next(iter(store.query(_REVIEWS)))["n"].value)
-    by_p = {row["p"].value: int(row["n"].value) for row in store.query(_BY_PREDICATE)}
-    links = {row["p"].value: int(row["n"].value) for row in store.query(_LINKS_BY_PREDICATE)}
+    reviews = int(_select(store, _REVIEWS)[0]["n"].value)
+    by_p = {row["p"].value: int(row["n"].value) for row in _select(store, _BY_PREDICATE)}
+    links = {row["p"].value: int(row["n"].value) for row in _select(store, _LINKS_BY_PREDICATE)}
     internal = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and is_internal_graph(g.value)]
     internal_quads = sum(1 for g in internal for _ in store.quads_for_pattern(None, None, None, g))
     everything, inner = _Counter(), _Counter()
-    store.dump(everything, ox.RdfFormat.N_QUADS)
+    store.dump(cast(IO[bytes], everything), ox.RdfFormat.N_QUADS)  # only write() and flush() are called
     for g in internal:
-        store.dump(inner, ox.RdfFormat.N_QUADS, from_graph=g)
-    return {"reviews": reviews, "quads": len(store), "internal_quads": internal_quads,
-            "bytes": everything.n, "internal_bytes": inner.n, "by_predicate": by_p, "links": links}
+        store.dump(cast(IO[bytes], inner), ox.RdfFormat.N_QUADS, from_graph=g)
+    return Weight(reviews, len(store), internal_quads, everything.n, inner.n, by_p, links)
 
 
 def _short(iri: str) -> str:
@@ -74,22 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     results = [(path, measure(path)) for path in args.stores]
     print("| store | reviews | quads | quads / review | public quads / review | N-Quads MB | public KB / review |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for path, r in results:
-        n = max(int(r["reviews"]), 1)  # type: ignore[call-overload]
-        quads, iq = int(r["quads"]), int(r["internal_quads"])  # type: ignore[call-overload]
-        size, ib = int(r["bytes"]), int(r["internal_bytes"])  # type: ignore[call-overload]
-        print(f"| {path} | {n:,} | {quads:,} | {quads / n:.0f} | {(quads - iq) / n:.0f} | {size / 1e6:.0f} | "
-              f"{(size - ib) / n / 1e3:.0f} |")
+    for path, w in results:
+        n = max(w.reviews, 1)
+        print(f"| {path} | {n:,} | {w.quads:,} | {w.quads / n:.0f} | {(w.quads - w.internal_quads) / n:.0f} | "
+              f"{w.bytes / 1e6:.0f} | {(w.bytes - w.internal_bytes) / n / 1e3:.0f} |")
     print()
-    names = sorted({p for _, r in results for p in r["by_predicate"]},  # type: ignore[attr-defined]
-                   key=lambda p: -max(r["by_predicate"].get(p, 0) for _, r in results))  # type: ignore[attr-defined]
+    names = sorted({p for _, w in results for p in w.by_predicate},
+                   key=lambda p: -max(w.by_predicate.get(p, 0) for _, w in results))
     print("| predicate | " + " | ".join(f"{path.name}: all (links graphs) / review" for path, _ in results) + " |")
     print("|---|" + "---:|" * len(results))
     for p in names[:args.top]:
-        cells = []
-        for _, r in results:
-            n = max(int(r["reviews"]), 1)  # type: ignore[call-overload]
-            cells.append(f"{r['by_predicate'].get(p, 0) / n:.1f} ({r['links'].get(p, 0) / n:.1f})")  # type: ignore[attr-defined]
+        cells = [f"{w.by_predicate.get(p, 0) / max(w.reviews, 1):.1f} ({w.links.get(p, 0) / max(w.reviews, 1):.1f})"
+                 for _, w in results]
         print(f"| {_short(p)} | " + " | ".join(cells) + " |")
     return 0
 

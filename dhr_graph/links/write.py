@@ -58,7 +58,7 @@ class Writer:
         """Each link as a `dhr:ReviewLink` with its evidence, and nothing else: no shortcut triples
         between the two reviews (dhr:sharesAgencyWith and the like) or the two recommendations
         (dhr:repeatsRecommendation), which only repeated what the link resource says and were a
-        sixth of the links' quads; the named queries follow the link resource."""
+        fifth of the links' quads; the named queries follow the link resource."""
         p, iri, decimal = self.p, self.iri, self.decimal
         lines: list[str] = []
         add = lines.append
