@@ -197,29 +197,34 @@ def report(results: dict[str, Any]) -> str:
     stages = list(dict.fromkeys(s for n in sizes for s in builds[n]["stages"]))
     head = "| stage | " + " | ".join(f"{n:,} reviews" for n in sizes) + " | " + \
         " | ".join(f"exponent {a:,}->{b:,}" for a, b in zip(sizes, sizes[1:])) + " |"
-    lines = [f"Run {results['date']}, {results['cli']}; load average at each build's end: "
-             + ", ".join(f"{n:,}: {builds[n]['load'][0]:.2f}" for n in sizes) + ".", "",
-             head, "|" + "---|" * (1 + 2 * len(sizes) - 1)]
+    if not builds:  # queries only (--queries-on without the earlier run's figures)
+        lines: list[str] = [f"Run {results['date']}, {results['cli']}."]
+        sizes = [0]
+    else:
+        lines = [f"Run {results['date']}, {results['cli']}; load average at each build's end: "
+                 + ", ".join(f"{n:,}: {builds[n]['load'][0]:.2f}" for n in sizes) + ".", "",
+                 head, "|" + "---|" * (1 + 2 * len(sizes) - 1)]
 
     def row(label: str, values: list[float]) -> str:
         exps = [exponent(a, x, b, y) for (a, x), (b, y) in zip(zip(sizes, values), zip(sizes[1:], values[1:]))]
         return (f"| {label} | " + " | ".join(f"{v:.2f} s" for v in values) + " | "
                 + " | ".join("" if e is None else f"{e:.2f}" for e in exps) + " |")
 
-    for s in stages:
-        lines.append(row(s, [builds[n]["stages"].get(s, 0.0) for n in sizes]))
-    lines.append(row("start-up (imports), the rest", [builds[n]["wall"] - sum(builds[n]["stages"].values())
-                                                       for n in sizes]))
-    lines.append(row("**whole build (wall, child process)**", [builds[n]["wall"] for n in sizes]))
-    if all("cpu" in builds[n] for n in sizes):  # CPU time: what load on a shared machine distorts least
-        lines.append(row("whole build (CPU time, user + system)", [builds[n]["cpu"] for n in sizes]))
-    lines.append("| peak memory (ru_maxrss) | " + " | ".join(f"{builds[n]['peak_mb']:,.0f} MB" for n in sizes)
-                 + " | " + " | ".join(f"{exponent(a, builds[a]['peak_mb'], b, builds[b]['peak_mb']):.2f}"
-                                      for a, b in zip(sizes, sizes[1:])) + " |")
-    q = results.get("queries", {})
+    if builds:
+        for s in stages:
+            lines.append(row(s, [builds[n]["stages"].get(s, 0.0) for n in sizes]))
+        lines.append(row("start-up (imports), the rest", [builds[n]["wall"] - sum(builds[n]["stages"].values())
+                                                           for n in sizes]))
+        lines.append(row("**whole build (wall, child process)**", [builds[n]["wall"] for n in sizes]))
+        if all("cpu" in builds[n] for n in sizes):  # CPU time: what load on a shared machine distorts least
+            lines.append(row("whole build (CPU time, user + system)", [builds[n]["cpu"] for n in sizes]))
+        lines.append("| peak memory (ru_maxrss) | " + " | ".join(f"{builds[n]['peak_mb']:,.0f} MB" for n in sizes)
+                     + " | " + " | ".join(f"{exponent(a, builds[a]['peak_mb'], b, builds[b]['peak_mb']):.2f}"
+                                          for a, b in zip(sizes, sizes[1:])) + " |")
     remote = results.get("remote", {})
+    q = results.get("queries") or {label: {} for label in remote.get("queries", {})}
     if q:
-        lines += ["", f"Named queries at {sizes[-1]:,} reviews, median of {results['runs']} runs (a run is "
+        lines += ["", f"Named queries{f' at {sizes[-1]:,} reviews' if builds else ''}, median of {results['runs']} runs (a run is "
                   f"stopped after {results['cap']:.0f} s), in process and on an Oxigraph server (`oxigraph "
                   "serve --union-default-graph`) holding the same database"
                   + (f" (server peak memory {remote['server_peak_mb']:,.0f} MB)" if remote.get("server_peak_mb")

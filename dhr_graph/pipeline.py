@@ -304,7 +304,7 @@ def _build(
                     if len(chunk) >= CHUNK:  # written while the next chunk is parsed
                         _write_chunk(chunk, loader, tk.validator, batches)
                         chunk.clear()
-            if not candidates.keys() - unchanged:
+            if not candidates:
                 raise _Discard
             _write_chunk(chunk, loader, tk.validator, batches)
             stage.done("pages read, resolved, classified, written as N-Quads")
@@ -325,7 +325,9 @@ def _build(
             # the batches validated beside parsing
             checked = time.perf_counter()
             written = [g for g in candidates if g not in unchanged]
-            if batches is None:
+            if not written:  # every page as stored: nothing to check
+                found = {}
+            elif batches is None:
                 found = tk.validator.check(work, written)
             else:
                 found = batches
@@ -346,20 +348,22 @@ def _build(
                     for kept in ({graph_iri} & replaced) | ({legacy[graph_iri]} if graph_iri in legacy else set()):
                         work.bulk_extend(gs.live_quads(kept))
             stage.done("validation")
-            landed = [g for g in written if candidates[g].status == "landed"]
-            if not landed:
+            if not report.landed:
                 raise _Discard
+            # what changed gets its digest, links and case matches; unchanged reviews keep theirs
+            landed = [g for g in written if candidates[g].status == "landed"]
             digests.record(work, {g: digest_of[g] for g in landed}, dropped=[legacy[g] for g in landed if g in legacy])
-            from .links import update  # numpy/scipy load only when a build writes
+            if landed:
+                from .links import update  # numpy/scipy load only when a build writes
 
-            retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g in landed if g in legacy]
-            update(work, [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired)
-            stage.done("links")
-            from .cases import has_cases, link_cases
+                retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g in landed if g in legacy]
+                update(work, [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired)
+                stage.done("links")
+                from .cases import has_cases, link_cases
 
-            if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
-                link_cases(work, tk.minter)
-            stage.done("cases")
+                if has_cases(work):  # reviews changed: their cases are matched again (cases.py)
+                    link_cases(work, tk.minter)
+                stage.done("cases")
             # the working copy is compacted before the swap (GraphStore.writing) unless the pages
             # are a small part of a large store (COMPACT_SHARE; figures: benchmarks/README.md)
     except _Discard:
