@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .iris import internal_graph
+from .iris import DHR, PREFIXES, internal_graph
 from .validation import Validator
 
-_DIGEST = ox.NamedNode("https://w3id.org/dhr-graph/def/internal#reviewDigest")
-_GENERATED = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
-_REFERENCE = ox.NamedNode("https://w3id.org/dhr-graph/def/internal#referenceDigest")
+_DIGEST = ox.NamedNode(DHR + "internal#reviewDigest")
+_GENERATED = ox.NamedNode(PREFIXES["prov"] + "generatedAtTime")
+_REFERENCE = ox.NamedNode(DHR + "internal#referenceDigest")
 
 
 def fingerprint(validator: Validator, reference_files: Sequence[str | Path]) -> str:

@@ -252,3 +252,10 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
     report.sent.sort()
     report.deleted.sort()
     return report
+
+
+def publish_all(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S, *, workers: int = 2) -> int:
+    """Replace every named graph of the store on a Graph Store Protocol endpoint, whatever was
+    sent before, and return the number of quads sent (`publish` with `full=True`; the record is
+    updated too)."""
+    return publish(store, graph_store_url, timeout, workers=workers, full=True).quads

@@ -21,7 +21,6 @@ from .errors import RemoteError
 from .netsafe import MAX_RESPONSE_BYTES, TIMEOUT_S
 from .queries import QueryResult
 from .sparqlscan import is_graph_query
-from .store import GraphStore
 
 log = logging.getLogger(__name__)
 _JSON_TYPES = ("application/sparql-results+json", "application/json")
@@ -96,15 +95,6 @@ def parse_results(response: netsafe.Response, where: netsafe.Target) -> QueryRes
         expected = "" if kind in _JSON_TYPES else f", sent as {kind}"
         raise RemoteError(where.redact(f"{where.display}: bad response from the server: not SPARQL JSON "
                                        f"results{expected} ({netsafe.one_line(str(exc), 120)})")) from None
-
-
-def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S, *, workers: int = 2) -> int:
-    """Replace every named graph of the store on a Graph Store Protocol endpoint, whatever was
-    sent before, and return the number of quads sent. `dhr_graph.publish.publish` sends only
-    what changed, resumes and deletes; this is its `full=True` (the record is updated too)."""
-    from .publish import publish as publish_changes
-
-    return publish_changes(store, graph_store_url, timeout, workers=workers, full=True).quads
 
 
 def _default(base: netsafe.Target) -> netsafe.Target:

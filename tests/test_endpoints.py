@@ -22,7 +22,8 @@ from dhr_graph import resources
 from dhr_graph.errors import StoreError
 from dhr_graph.pipeline import build
 from dhr_graph.queries import NamedQuery, QueryResult, library, run
-from dhr_graph.remote import RemoteStore, publish
+from dhr_graph.publish import publish_all as publish
+from dhr_graph.remote import RemoteStore
 from dhr_graph.store import GraphStore
 
 from . import servers

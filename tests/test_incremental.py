@@ -184,13 +184,13 @@ def test_reference_data_is_loaded_again_only_when_it_changes(tmp_path, toolkit, 
     import dhr_graph.pipeline as pipeline
 
     loads: list[str] = []
-    original = pipeline.parse_turtle_quads
+    original = pipeline.turtle_quads
 
     def spy(path, iri):
         loads.append(iri)
         return original(path, iri)
 
-    monkeypatch.setattr(pipeline, "parse_turtle_quads", spy)
+    monkeypatch.setattr(pipeline, "turtle_quads", spy)
     store = tmp_path / "store"
     assert build([pages], store, toolkit=toolkit).committed
     first = len(loads)

@@ -7,7 +7,8 @@ import pytest
 
 from dhr_graph.errors import StoreError
 from dhr_graph.queries import library, run
-from dhr_graph.remote import RemoteStore, publish
+from dhr_graph.publish import publish_all as publish
+from dhr_graph.remote import RemoteStore
 from dhr_graph.store import GraphStore
 
 from . import servers

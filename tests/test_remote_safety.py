@@ -26,7 +26,8 @@ from dhr_graph.cli import main
 from dhr_graph.errors import QueryError, RemoteError
 from dhr_graph.netsafe import redact_url, target
 from dhr_graph.queries import check_syntax, run
-from dhr_graph.remote import RemoteStore, publish
+from dhr_graph.publish import publish_all as publish
+from dhr_graph.remote import RemoteStore
 from dhr_graph.store import GraphStore
 
 from . import servers
