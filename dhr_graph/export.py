@@ -171,7 +171,7 @@ def union_lines(store: GraphStore, tally: Tally) -> Iterator[list[str]]:
 
 def _written_before(db: ox.Store, line: str, order: dict[str, int], here: int) -> bool:
     """Whether the statement is also in a public graph written before graph number `here`."""
-    t = next(iter(ox.parse(f"{line} .\n".encode("utf-8"), ox.RdfFormat.N_TRIPLES)))
+    t = next(iter(ox.parse(f"{line} .\n".encode(), ox.RdfFormat.N_TRIPLES)))
     return any(order.get(_graph_key(q.graph_name), here) < here
                for q in db.quads_for_pattern(t.subject, t.predicate, t.object, None))
 

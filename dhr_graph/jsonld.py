@@ -148,7 +148,7 @@ class JsonLdWriter:
 
     def start(self) -> None:
         context = json.dumps(self.context, ensure_ascii=False, indent=1)
-        self.handle.write(f'{{\n"@context": {context},\n"@graph": ['.encode("utf-8"))
+        self.handle.write(f'{{\n"@context": {context},\n"@graph": ['.encode())
 
     def graph(self, name: str | None, lines: Iterable[str]) -> None:
         """Write one graph (`name` None: the default graph) from its N-Triples statements."""
