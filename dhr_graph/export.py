@@ -155,7 +155,7 @@ def union_lines(store: GraphStore, tally: Tally) -> Iterator[list[str]]:
     db = store.store
     for graph in graphs:
         lines = graph_lines(graph_text(store, graph))
-        seen_before = {s for s in {split(line)[0] for line in lines} if s in tally.subjects}
+        seen_before = {s for s in {split(line)[0] for line in lines} if tally.seen(s)}
         tally.add_graph(graph, lines)
         if seen_before:
             here = order[_graph_key(graph)]

@@ -123,13 +123,15 @@ class Tally:
 
     Works on the N-Triples statements of each graph (ntriples.py), so that the counts describe
     exactly what was written. Memory grows with the distinct subjects and objects, not with
-    the statements: objects (literal texts included) are kept as their hashes."""
+    the statements, and they are kept as 64-bit hashes (not as text): for a count, a collision
+    (odds of about 1e-9 at a million terms) would change a figure by one."""
 
     def __init__(self) -> None:
         self.triples = 0
-        self.subjects: set[str] = set()
+        self.subjects: set[int] = set()
+        self.blank_subjects: set[int] = set()
         self.objects: set[int] = set()
-        self.instances: dict[str, set[str]] = defaultdict(set)
+        self.instances: dict[str, set[int]] = defaultdict(set)
         self.properties: Counter[str] = Counter()
         self.graphs: list[GraphSummary] = []
         self.latest: str | None = None  # the latest prov:generatedAtTime: when the data was built
@@ -146,10 +148,10 @@ class Tally:
         summary = GraphSummary(graph.value if isinstance(graph, ox.NamedNode) else "", triples=count)
         if rows:
             subjects, predicates, objects = zip(*rows)
-            self.subjects.update(subjects)
+            distinct = set(subjects)
+            self.subjects.update(map(hash, distinct))
+            self.blank_subjects.update(hash(s) for s in distinct if s[0] == "_")
             self.properties.update(predicates)
-            # distinct objects by their hash: a count, where a 64-bit collision (odds of about 1e-9
-            # at a million objects) would change the figure by one, and memory stays small
             self.objects.update(map(hash, objects))
             special = [rows[i] for i in compress(range(count), map(_NT_SPECIAL.__contains__, predicates))]
         else:
@@ -160,7 +162,7 @@ class Tally:
         for s, p, o in special:
             if p == _NT_TYPE:
                 if o[0] == "<":
-                    self.instances[o].add(s)
+                    self.instances[o].add(hash(s))
                 if o == _NT_REVIEW:
                     summary.review = True
                 elif o in _NT_LICENSED:
@@ -180,6 +182,11 @@ class Tally:
                     summary.licences |= licences
             self.graphs.append(summary)
 
+    def seen(self, subject: str) -> bool:
+        """Whether `subject` (N-Triples form) was counted before (a hash match: may rarely be wrong
+        the safe way, making the caller look the subject up when it need not)."""
+        return hash(subject) in self.subjects
+
     def discount(self, line: str) -> None:
         """Take back a statement written twice (triple formats write each triple once)."""
         self.triples -= 1
@@ -191,7 +198,7 @@ class Tally:
         vocabularies = {namespace_of(p) for p in properties} | {namespace_of(c) for c in classes}
         return Statistics(
             triples=self.triples,
-            entities=sum(1 for s in self.subjects if s[0] == "<"),
+            entities=len(self.subjects) - len(self.blank_subjects),
             distinct_subjects=len(self.subjects),
             distinct_objects=len(self.objects),
             classes=dict(sorted(classes.items())),
