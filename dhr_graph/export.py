@@ -3,7 +3,10 @@
 Every RDF export is written with a VoID/DCAT description of what it holds beside it
 (`NAME.void.ttl`, see void.py), so a file found on its own still says what it is, where it
 came from and under which terms. JSON-LD is compacted with the context shipped in
-`ontology/context.jsonld`, so keys read as `title`, `addressedTo`, `hasTheme`.
+`ontology/context.jsonld`, so keys read as `title`, `addressedTo`, `hasTheme` (jsonld.py).
+Exports stream: the store is read one named graph at a time as N-Triples text (ntriples.py),
+and the description is counted from the same text as it is written, so memory does not grow
+with the store.
 """
 
 from __future__ import annotations
