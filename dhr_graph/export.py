@@ -3,24 +3,32 @@
 Every RDF export is written with a VoID/DCAT description of what it holds beside it
 (`NAME.void.ttl`, see void.py), so a file found on its own still says what it is, where it
 came from and under which terms. JSON-LD is compacted with the context shipped in
-`ontology/context.jsonld`, so keys read as `title`, `addressedTo`, `hasTheme`.
+`ontology/context.jsonld`, so keys read as `title`, `addressedTo`, `hasTheme` (jsonld.py).
+Exports stream: the store is read one named graph at a time as N-Triples text (ntriples.py),
+and the description is counted from the same text as it is written, so memory does not grow
+with the store.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
+from .jsonld import JsonLdWriter
+from .ntriples import GraphName, graph_lines, graph_text, graph_token, public_graphs, split
 from .outputs import OutputFiles, is_stream
 from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
+
+if TYPE_CHECKING:
+    from .void import Tally
 
 CONTEXT_FILE = "context.jsonld"
 
@@ -32,7 +40,8 @@ def jsonld_context() -> dict[str, Any]:
 
 
 def export_statements(store: GraphStore, fmt: str) -> list[ox.Quad] | list[ox.Triple]:
-    """What an export of `fmt` holds: all quads, or for triple formats the union's distinct triples."""
+    """What an export of `fmt` holds, as one in-memory list: all public quads, or for triple
+    formats the union's distinct triples. For tests and small stores; exports stream instead."""
     if RDF_FORMATS[fmt][1]:
         return sorted(store.quads(), key=_quad_key)
     return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()}, key=str)
@@ -42,7 +51,8 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
                publish_url: str | None = None) -> int:
     """Export the whole store; dataset formats keep one named graph per review.
 
-    Triple formats (Turtle, N-Triples, RDF/XML) get the union of all graphs. With
+    Triple formats (Turtle, N-Triples, RDF/XML) get the union of all graphs. The export
+    streams graph by graph (`write_export`), so memory does not grow with the store. With
     `describe`, the VoID/DCAT description is written beside the export (see `void_path`);
     `publish_url`, the folder URL the files will be published at, gives it download links.
     The export and its description are renamed into place together (outputs.OutputFiles), so
@@ -51,34 +61,127 @@ def export_rdf(store: GraphStore, path: str | Path, fmt: str, *, describe: bool 
     Returns the number of statements written.
     """
     from .netsafe import check_url, redact_url  # loads http and ssl: only for an export that needs it
+    from .void import Tally, description_turtle  # void.py imports this module
 
-    rdf_format, _ = RDF_FORMATS[fmt]
     if publish_url is not None:
         check_url(publish_url, "publish URL")  # download links must be http(s) addresses
     if publish_url is not None and redact_url(publish_url) != publish_url:
         raise OutputError(f"{path}: the publish URL {redact_url(publish_url)} carries credentials or a "
                           "secret-looking parameter, which the description would make public")
-    items = export_statements(store, fmt)
+    tally = Tally()
     with OutputFiles() as files:
         with files.open(path) as handle:
-            if fmt == "jsonld":
-                handle.write(to_jsonld(items).encode("utf-8"))
-            else:
-                prefixes = PREFIXES if fmt not in ("nt", "nq") else None
-                ox.serialize(items, handle, rdf_format, prefixes=prefixes)
+            write_export(store, handle, fmt, tally)
         if describe and not is_stream(path):
-            from .void import description_turtle  # only when a description is written
-
-            text = description_turtle(store, items, Path(path), fmt, publish_url=publish_url,
-                                      byte_size=files.size(path))
+            text = description_turtle(tally, Path(path), fmt, publish_url=publish_url,
+                                      byte_size=files.size(path), store=store)
             with files.open(void_path(path)) as handle:
                 handle.write(text)
-    return len(items)
+    return tally.triples
+
+
+def write_export(store: GraphStore, handle: IO[bytes], fmt: str, tally: Tally) -> None:
+    """Write the public graphs of `store` as `fmt` to `handle`, one graph in memory at a time,
+    counting what is written into `tally` (for the description).
+
+    Graphs come in a fixed order (ntriples.public_graphs); within a graph, N-Quads and TriG
+    keep Oxigraph's index order, which depends only on the data, and JSON-LD sorts its nodes,
+    so an identical store gives identical bytes."""
+    rdf_format, _ = RDF_FORMATS[fmt]
+    if fmt == "nq":
+        for graph, text in _graphs(store):
+            tally.add_graph(graph, graph_lines(text))
+            token = graph_token(graph)
+            handle.write((text.replace(" .\n", f" {token} .\n") if token else text).encode("utf-8"))
+    elif fmt == "trig":
+        handle.write(_prefix_header().encode("utf-8"))
+        for graph, text in _graphs(store):
+            tally.add_graph(graph, graph_lines(text))
+            handle.write(_trig_block(graph, text))
+    elif fmt == "jsonld":
+        writer = JsonLdWriter(handle, jsonld_context())
+        writer.start()
+        for graph, text in _graphs(store):
+            lines = graph_lines(text)
+            tally.add_graph(graph, lines)
+            writer.graph(graph.value if isinstance(graph, ox.NamedNode) else None, lines)
+        writer.finish()
+    elif fmt == "nt":
+        for lines in union_lines(store, tally):
+            handle.write("".join(f"{line} .\n" for line in lines).encode("utf-8"))
+    else:  # Turtle and RDF/XML: Oxigraph's writers, fed the union graph by graph
+        triples = (t for lines in union_lines(store, tally)
+                   for t in ox.parse("".join(f"{line} .\n" for line in lines).encode("utf-8"),
+                                     ox.RdfFormat.N_TRIPLES))
+        ox.serialize(triples, handle, rdf_format, prefixes=PREFIXES)
+
+
+def _graphs(store: GraphStore) -> Iterator[tuple[GraphName, str]]:
+    """Each public graph with its N-Triples text, read one at a time (the one place an export
+    reads the store: a failure here is a failure of the export)."""
+    for graph in public_graphs(store):
+        yield graph, graph_text(store, graph)
+
+
+def union_lines(store: GraphStore, tally: Tally) -> Iterator[list[str]]:
+    """The union of the public graphs as N-Triples statements, each triple once, graph by graph.
+
+    A triple can repeat only under a subject found in an earlier graph; the tally already keeps
+    the distinct subjects (for the description), so only such subjects' statements are looked
+    up in the store, and memory stays bounded by the distinct subjects."""
+    graphs = public_graphs(store)
+    order = {_graph_key(g): i for i, g in enumerate(graphs)}
+    db = store.store
+    for graph in graphs:
+        lines = graph_lines(graph_text(store, graph))
+        seen_before = {s for s in {split(line)[0] for line in lines} if tally.seen(s)}
+        tally.add_graph(graph, lines)
+        if seen_before:
+            here = order[_graph_key(graph)]
+            kept = []
+            for line in lines:
+                if split(line)[0] in seen_before and _written_before(db, line, order, here):
+                    tally.discount(line)
+                else:
+                    kept.append(line)
+            lines = kept
+        yield lines
+
+
+def _written_before(db: ox.Store, line: str, order: dict[str, int], here: int) -> bool:
+    """Whether the statement is also in a public graph written before graph number `here`."""
+    t = next(iter(ox.parse(f"{line} .\n".encode(), ox.RdfFormat.N_TRIPLES)))
+    return any(order.get(_graph_key(q.graph_name), here) < here
+               for q in db.quads_for_pattern(t.subject, t.predicate, t.object, None))
+
+
+def _graph_key(graph: object) -> str:
+    return graph.value if isinstance(graph, ox.NamedNode) else ""
+
+
+def _prefix_header() -> str:
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
+
+
+def _trig_block(graph: GraphName, text: str) -> bytes:
+    """One graph as a TriG block, from its N-Triples text by Oxigraph's Turtle writer (3x quicker
+    than reading the graph from the store again); the document declares the prefixes once at
+    its top, so the writer's own declarations are left out."""
+    turtle = ox.serialize(ox.parse(text.encode(), ox.RdfFormat.N_TRIPLES), None, ox.RdfFormat.TURTLE,
+                          prefixes=PREFIXES) or b""
+    start = 0
+    while turtle.startswith((b"@prefix ", b"@base "), start):
+        start = turtle.index(b"\n", start) + 1
+    body = turtle[start:]
+    if isinstance(graph, ox.DefaultGraph):
+        return body
+    return b"<" + graph.value.encode() + b"> {\n" + body + b"}\n"
 
 
 def to_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> str:
-    """JSON-LD compacted with the shipped context, inlined so the file parses offline."""
-    from .terms import to_dataset  # loads rdflib: only JSON-LD needs it
+    """JSON-LD compacted with the shipped context by rdflib, in memory (for small inputs;
+    exports use the streaming jsonld.JsonLdWriter)."""
+    from .terms import to_dataset  # loads rdflib: only this needs it
 
     ds = to_dataset(items)
     context = jsonld_context()

@@ -8,9 +8,13 @@ wrote it. The fixed wording lives in `data/void/dataset.ttl`; only counts are co
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import compress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,12 +23,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from . import __version__
-from .outputs import atomic_output
-from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
 from .inputfiles import read_turtle
 from .iris import DATASET_IRI, DHR, GRAPH, PREFIXES, TOOL_IRI
+from .ntriples import graph_lines, iterate_graphs, literal_parts, split
+from .outputs import atomic_output
 from .rdf import build_time
-from .store import GraphStore
+from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
+from .store import MARKER, GraphStore
 
 DATASET = URIRef(DATASET_IRI)
 TEMPLATE = Path(__file__).resolve().parent / "data" / "void" / "dataset.ttl"
@@ -37,12 +42,15 @@ FORMAT_IRIS: dict[str, str] = {
     "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
 }
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
-_LICENSE = ox.NamedNode(str(DCTERMS.license))
-_SOURCE_LABEL = ox.NamedNode(str(DHR.sourceLabel))
-_REVIEW = ox.NamedNode(str(DHR.Review))
-_LICENSED_TYPES = {ox.NamedNode(str(OWL.Ontology)), ox.NamedNode(str(SKOS.ConceptScheme)),
-                   ox.NamedNode(str(VOID.Dataset)), ox.NamedNode(str(DCAT.Dataset))}
 NOT_STATED = "The source states no licence."
+# the same terms as N-Triples text, for the streaming tally
+_NT_TYPE = f"<{RDF.type}>"
+_NT_REVIEW = f"<{DHR.Review}>"
+_NT_LICENSE = f"<{DCTERMS.license}>"
+_NT_SOURCE_LABEL = f"<{DHR.sourceLabel}>"
+_NT_GENERATED = f"<{PROV.generatedAtTime}>"
+_NT_SPECIAL = {_NT_TYPE, _NT_LICENSE, _NT_SOURCE_LABEL, _NT_GENERATED}
+_NT_LICENSED = {f"<{OWL.Ontology}>", f"<{SKOS.ConceptScheme}>", f"<{VOID.Dataset}>", f"<{DCAT.Dataset}>"}
 
 
 @dataclass
@@ -102,39 +110,127 @@ def statistics(items: Iterable[ox.Quad] | Iterable[ox.Triple]) -> Statistics:
 
 
 def graph_summaries(store: GraphStore) -> list[GraphSummary]:
-    """One pass over the store: size, kind and stated licences of each named graph."""
-    graphs: dict[str, GraphSummary] = {}
-    licensed: dict[str, set] = defaultdict(set)  # graph -> subjects typed as ontology/scheme/dataset
-    licence_of: dict[str, dict] = defaultdict(dict)  # graph -> subject -> licences
-    for q in store.quads():
-        if not isinstance(q.graph_name, ox.NamedNode):
-            continue
-        g = q.graph_name.value
-        summary = graphs.get(g)
-        if summary is None:
-            summary = graphs[g] = GraphSummary(g)
-        summary.triples += 1
-        if q.predicate == _RDF_TYPE:
-            if q.object == _REVIEW:
-                summary.review = True
-            elif q.object in _LICENSED_TYPES:
-                licensed[g].add(q.subject)
-        elif q.predicate == _LICENSE and isinstance(q.object, ox.NamedNode):
-            licence_of[g].setdefault(q.subject, set()).add(q.object.value)
-        elif q.predicate == _SOURCE_LABEL and isinstance(q.object, ox.Literal):
-            summary.source_labels.add(q.object.value)
-    for g, summary in graphs.items():
-        for subject, licences in licence_of[g].items():
-            if subject in licensed[g] or (isinstance(subject, ox.NamedNode) and subject.value == g):
-                summary.licences |= licences
-    return [graphs[g] for g in sorted(graphs)]
+    """Size, kind and stated licences of each public named graph (one streaming pass)."""
+    tally = Tally()
+    for graph, text in iterate_graphs(store):
+        tally.add_graph(graph, graph_lines(text))
+    return tally.summaries()
 
 
-def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], export: Path, fmt: str,
+class Tally:
+    """The figures of a description, gathered graph by graph while an export streams.
+
+    Works on the N-Triples statements of each graph (ntriples.py), so that the counts describe
+    exactly what was written. Memory grows with the distinct subjects and objects, not with
+    the statements, and they are kept as 64-bit hashes (not as text): for a count, a collision
+    (odds of about 1e-9 at a million terms) would change a figure by one."""
+
+    def __init__(self) -> None:
+        self.triples = 0
+        self.subjects: set[int] = set()
+        self.blank_subjects: set[int] = set()
+        self.objects: set[int] = set()
+        self.instances: dict[str, set[int]] = defaultdict(set)
+        self.properties: Counter[str] = Counter()
+        self.graphs: list[GraphSummary] = []
+        self.latest: str | None = None  # the latest prov:generatedAtTime: when the data was built
+
+    def add_graph(self, graph: ox.NamedNode | ox.DefaultGraph, statements: list[str]) -> None:
+        """Count every statement of one graph (`ntriples.graph_lines` of Oxigraph's N-Triples).
+
+        The statements are split once and counted by set and Counter updates, which run in C;
+        only the few statements that say something about licences, kinds and dates are looked
+        at one by one."""
+        rows = [statement.split(" ", 2) for statement in statements]
+        count = len(rows)
+        self.triples += count
+        summary = GraphSummary(graph.value if isinstance(graph, ox.NamedNode) else "", triples=count)
+        if rows:
+            subjects, predicates, objects = zip(*rows)
+            distinct = set(subjects)
+            self.subjects.update(map(hash, distinct))
+            self.blank_subjects.update(hash(s) for s in distinct if s[0] == "_")
+            self.properties.update(predicates)
+            self.objects.update(map(hash, objects))
+            special = [rows[i] for i in compress(range(count), map(_NT_SPECIAL.__contains__, predicates))]
+        else:
+            special = []
+        licensed: set[str] = set()
+        licence_of: dict[str, set[str]] = defaultdict(set)
+        latest = self.latest
+        for s, p, o in special:
+            if p == _NT_TYPE:
+                if o[0] == "<":
+                    self.instances[o].add(hash(s))
+                if o == _NT_REVIEW:
+                    summary.review = True
+                elif o in _NT_LICENSED:
+                    licensed.add(s)
+            elif p == _NT_LICENSE and o[0] == "<":
+                licence_of[s].add(o[1:-1])
+            elif p == _NT_SOURCE_LABEL and o[0] == '"':
+                summary.source_labels.add(literal_parts(o)[0])
+            elif p == _NT_GENERATED and o[0] == '"':
+                when = literal_parts(o)[0]
+                if latest is None or when > latest:
+                    latest = when
+        self.latest = latest
+        if isinstance(graph, ox.NamedNode):
+            for subject, licences in licence_of.items():
+                if subject in licensed or subject == f"<{summary.iri}>":
+                    summary.licences |= licences
+            self.graphs.append(summary)
+
+    def seen(self, subject: str) -> bool:
+        """Whether `subject` (N-Triples form) was counted before (a hash match: may rarely be wrong
+        the safe way, making the caller look the subject up when it need not)."""
+        return hash(subject) in self.subjects
+
+    def discount(self, line: str) -> None:
+        """Take back a statement written twice (triple formats write each triple once)."""
+        self.triples -= 1
+        self.properties[split(line)[1]] -= 1
+
+    def statistics(self) -> Statistics:
+        properties = {p[1:-1]: n for p, n in sorted(self.properties.items()) if n > 0}
+        classes = {c[1:-1]: len(members) for c, members in sorted(self.instances.items())}
+        vocabularies = {namespace_of(p) for p in properties} | {namespace_of(c) for c in classes}
+        return Statistics(
+            triples=self.triples,
+            entities=len(self.subjects) - len(self.blank_subjects),
+            distinct_subjects=len(self.subjects),
+            distinct_objects=len(self.objects),
+            classes=dict(sorted(classes.items())),
+            properties=dict(sorted(properties.items())),
+            vocabularies=sorted(vocabularies),
+        )
+
+    def summaries(self) -> list[GraphSummary]:
+        return sorted(self.graphs, key=lambda g: g.iri)
+
+
+def generated_time(latest: str | None = None, store: GraphStore | None = None) -> str:
+    """When the described data was made, the same for identical builds: SOURCE_DATE_EPOCH when
+    set (reproducible-builds convention), else the latest `prov:generatedAtTime` of the data,
+    else when the store was last written; only a store with neither is dated now."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return build_time()
+    if latest:
+        return latest
+    if store is not None:
+        with contextlib.suppress(OSError):
+            moment = datetime.fromtimestamp((store.real_path / MARKER).stat().st_mtime, timezone.utc)
+            return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return build_time()
+
+
+def describe(stats: Statistics, graphs: Sequence[GraphSummary], export: Path, fmt: str,
              *, publish_url: str | None = None, generated_at: str | None = None,
              byte_size: int | None = None) -> Graph:
-    """The VoID/DCAT graph of one export (`items` are the statements written to `export`;
-    `byte_size` is its size when it is not yet at `export`, e.g. still a temporary file)."""
+    """The VoID/DCAT graph of one export (`stats`: figures of the statements written to `export`,
+    `graphs`: its named graphs; `byte_size` is its size when it is not yet at `export`, e.g.
+    still a temporary file). Blank nodes get fixed labels, so identical inputs give identical
+    Turtle."""
     template = read_turtle(TEMPLATE)
     g = Graph()
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "foaf": str(FOAF)}.items():
@@ -146,8 +242,7 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
         if triple[0] not in sources:
             g.add(triple)
 
-    when = Literal(generated_at or build_time(), datatype=XSD.dateTime)
-    stats = statistics(items)
+    when = Literal(generated_at or generated_time(), datatype=XSD.dateTime)
     add = g.add
     add((DATASET, DCTERMS.modified, when))
     add((DATASET, VOID.triples, _int(stats.triples)))
@@ -158,19 +253,19 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
     add((DATASET, VOID.properties, _int(len(stats.properties))))
     for vocabulary in stats.vocabularies:
         add((DATASET, VOID.vocabulary, URIRef(vocabulary)))
-    for cls, count in stats.classes.items():
-        part = BNode()
+    for i, (cls, count) in enumerate(stats.classes.items()):
+        part = BNode(f"class{i:05d}")
         add((DATASET, VOID.classPartition, part))
         add((part, VOID["class"], URIRef(cls)))
         add((part, VOID.entities, _int(count)))
-    for prop, count in stats.properties.items():
-        part = BNode()
+    for i, (prop, count) in enumerate(stats.properties.items()):
+        part = BNode(f"property{i:05d}")
         add((DATASET, VOID.propertyPartition, part))
         add((part, VOID.property, URIRef(prop)))
         add((part, VOID.triples, _int(count)))
 
     # provenance: which toolkit, which version, when
-    activity = BNode()
+    activity = BNode("activity")
     add((DATASET, PROV.wasGeneratedBy, activity))
     add((activity, RDF.type, PROV.Activity))
     add((activity, PROV.wasAssociatedWith, URIRef(TOOL_IRI)))
@@ -179,7 +274,7 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
     add((URIRef(TOOL_IRI), DCTERMS.hasVersion, Literal(__version__)))
 
     # the file itself
-    dist = BNode()
+    dist = BNode("distribution")
     add((DATASET, DCAT.distribution, dist))
     add((dist, RDF.type, DCAT.Distribution))
     add((dist, DCTERMS.title, Literal(export.name)))
@@ -201,7 +296,7 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
             "the TriG, N-Quads and JSON-LD exports keep each graph apart.", lang="en")))
 
     # each named graph, with the terms of its source
-    for summary in graph_summaries(store):
+    for summary in graphs:
         node = URIRef(summary.iri)
         add((DATASET, VOID.subset, node))
         add((node, RDF.type, VOID.Dataset))
@@ -219,20 +314,30 @@ def describe(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], 
     return g
 
 
-def write_description(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], export: Path,
-                      fmt: str, *, publish_url: str | None = None) -> Path:
-    """Write `describe(...)` as Turtle beside the export; returns its path."""
+def write_description(store: GraphStore, export: Path, fmt: str, *, publish_url: str | None = None) -> Path:
+    """Describe an export of `store` already at `export` (read again from the store, graph by
+    graph), written beside it; returns the description's path."""
+    from .export import union_lines  # export.py imports this module
+
     target = void_path(export)
-    text = description_turtle(store, items, export, fmt, publish_url=publish_url)
+    tally = Tally()
+    if RDF_FORMATS[fmt][1]:
+        for graph, text in iterate_graphs(store):
+            tally.add_graph(graph, graph_lines(text))
+    else:
+        for _ in union_lines(store, tally):  # counts each triple of the union once
+            pass
+    turtle = description_turtle(tally, export, fmt, publish_url=publish_url, store=store)
     with atomic_output(target) as handle:
-        handle.write(text)
+        handle.write(turtle)
     return target
 
 
-def description_turtle(store: GraphStore, items: Sequence[ox.Quad] | Sequence[ox.Triple], export: Path,
-                       fmt: str, *, publish_url: str | None = None, byte_size: int | None = None) -> bytes:
-    """`describe(...)` as UTF-8 Turtle, for writing together with the export itself."""
-    graph = describe(store, items, export, fmt, publish_url=publish_url, byte_size=byte_size)
+def description_turtle(tally: Tally, export: Path, fmt: str, *, publish_url: str | None = None,
+                       byte_size: int | None = None, store: GraphStore | None = None) -> bytes:
+    """`describe(...)` of what `tally` counted, as UTF-8 Turtle, for writing with the export."""
+    graph = describe(tally.statistics(), tally.summaries(), export, fmt, publish_url=publish_url,
+                     generated_at=generated_time(tally.latest, store), byte_size=byte_size)
     return graph.serialize(format="turtle").encode("utf-8")
 
 

@@ -229,7 +229,7 @@ def test_failed_export_removes_the_folders_it_made(store, tmp_path: Path, monkey
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.ox, "serialize", broken)
+    monkeypatch.setattr(export, "graph_text", broken)
     with pytest.raises(OutputError, match="disk full"):
         export_rdf(store, tmp_path / "a" / "b" / "dhr.nt", "nt")
     assert list(tmp_path.iterdir()) == []

@@ -116,19 +116,23 @@ def test_failed_export_leaves_no_partial_file(tmp_path: Path, sample_store: Path
     target = tmp_path / "out" / "dhr.trig"
     target.parent.mkdir()
     target.write_text("previous export\n", encoding="utf-8")
-    real_serialize = ox.serialize
+    real_graph_text = export.graph_text
+    calls = []
 
-    def half_then_fail(items, output, *args, **kwargs):
-        real_serialize(list(items)[:5], output, *args, **kwargs)  # something reaches the temporary file...
-        raise OSError(28, "No space left on device")  # ...then the disk fills up
+    def half_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 2:  # two graphs reach the temporary file...
+            raise OSError(28, "No space left on device")  # ...then the disk fills up
+        return real_graph_text(*args, **kwargs)
 
-    monkeypatch.setattr(export.ox, "serialize", half_then_fail)
+    monkeypatch.setattr(export, "graph_text", half_then_fail)
     with pytest.raises(OSError):
         export.export_rdf(GraphStore(sample_store), target, "trig")
     assert target.read_text(encoding="utf-8") == "previous export\n"  # the old file is untouched
     assert sorted(p.name for p in target.parent.iterdir()) == ["dhr.trig"]  # and no temporary file is left
 
     fresh = tmp_path / "out" / "new.nq"
+    calls.clear()
     with pytest.raises(OSError):
         export.export_rdf(GraphStore(sample_store), fresh, "nq")
     assert not fresh.exists()
