@@ -22,7 +22,7 @@ from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
 from .jsonld import JsonLdWriter
-from .ntriples import GraphName, graph_lines, graph_text, graph_token, public_graphs, split
+from .ntriples import GraphName, graph_lines, graph_text, graph_token, public_graphs, union_lines
 from .outputs import OutputFiles, is_stream
 from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
@@ -121,42 +121,6 @@ def _graphs(store: GraphStore) -> Iterator[tuple[GraphName, str]]:
     reads the store: a failure here is a failure of the export)."""
     for graph in public_graphs(store):
         yield graph, graph_text(store, graph)
-
-
-def union_lines(store: GraphStore, tally: Tally) -> Iterator[list[str]]:
-    """The union of the public graphs as N-Triples statements, each triple once, graph by graph.
-
-    A triple can repeat only under a subject found in an earlier graph; the tally already keeps
-    the distinct subjects (for the description), so only such subjects' statements are looked
-    up in the store, and memory stays bounded by the distinct subjects."""
-    graphs = public_graphs(store)
-    order = {_graph_key(g): i for i, g in enumerate(graphs)}
-    db = store.store
-    for graph in graphs:
-        lines = graph_lines(graph_text(store, graph))
-        seen_before = {s for s in {split(line)[0] for line in lines} if tally.seen(s)}
-        tally.add_graph(graph, lines)
-        if seen_before:
-            here = order[_graph_key(graph)]
-            kept = []
-            for line in lines:
-                if split(line)[0] in seen_before and _written_before(db, line, order, here):
-                    tally.discount(line)
-                else:
-                    kept.append(line)
-            lines = kept
-        yield lines
-
-
-def _written_before(db: ox.Store, line: str, order: dict[str, int], here: int) -> bool:
-    """Whether the statement is also in a public graph written before graph number `here`."""
-    t = next(iter(ox.parse(f"{line} .\n".encode(), ox.RdfFormat.N_TRIPLES)))
-    return any(order.get(_graph_key(q.graph_name), here) < here
-               for q in db.quads_for_pattern(t.subject, t.predicate, t.object, None))
-
-
-def _graph_key(graph: object) -> str:
-    return graph.value if isinstance(graph, ox.NamedNode) else ""
 
 
 def _prefix_header() -> str:

@@ -26,9 +26,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .iris import PREFIXES
 from .ntriples import literal_parts, split
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = PREFIXES["rdf"] + "type"
 _GEN_DELIMS = ("/", "#", ":", "?", "@", "[", "]")
 
 

@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .iris import is_internal_graph
+from .iris import PREFIXES, is_internal_graph
 from .store import GraphStore
 
+if TYPE_CHECKING:
+    from .void import Tally
+
 GraphName = ox.NamedNode | ox.DefaultGraph
+XSD_STRING = PREFIXES["xsd"] + "string"
 _UCHAR = re.compile(r"\\(U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|.)")
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
@@ -67,7 +72,7 @@ def literal_parts(term: str) -> tuple[str, str | None, str | None]:
         return value, tail[1:], None
     if tail.startswith("^^<"):
         datatype = tail[3:-1]
-        return value, None, None if datatype == "http://www.w3.org/2001/XMLSchema#string" else datatype
+        return value, None, None if datatype == XSD_STRING else datatype
     return value, None, None
 
 
@@ -92,3 +97,39 @@ def iterate_graphs(store: GraphStore) -> Iterator[tuple[GraphName, str]]:
     """Each public graph with its N-Triples text, one graph in memory at a time."""
     for graph in public_graphs(store):
         yield graph, graph_text(store, graph)
+
+
+def union_lines(store: GraphStore, tally: Tally) -> Iterator[list[str]]:
+    """The union of the public graphs as N-Triples statements, each triple once, graph by graph.
+
+    A triple can repeat only under a subject found in an earlier graph; the tally already keeps
+    the distinct subjects (for the description), so only such subjects' statements are looked
+    up in the store, and memory stays bounded by the distinct subjects."""
+    graphs = public_graphs(store)
+    order = {_graph_key(g): i for i, g in enumerate(graphs)}
+    db = store.store
+    for graph in graphs:
+        lines = graph_lines(graph_text(store, graph))
+        seen_before = {s for s in {split(line)[0] for line in lines} if tally.seen(s)}
+        tally.add_graph(graph, lines)
+        if seen_before:
+            here = order[_graph_key(graph)]
+            kept = []
+            for line in lines:
+                if split(line)[0] in seen_before and _written_before(db, line, order, here):
+                    tally.discount(line)
+                else:
+                    kept.append(line)
+            lines = kept
+        yield lines
+
+
+def _written_before(db: ox.Store, line: str, order: dict[str, int], here: int) -> bool:
+    """Whether the statement is also in a public graph written before graph number `here`."""
+    t = next(iter(ox.parse(f"{line} .\n".encode(), ox.RdfFormat.N_TRIPLES)))
+    return any(order.get(_graph_key(q.graph_name), here) < here
+               for q in db.quads_for_pattern(t.subject, t.predicate, t.object, None))
+
+
+def _graph_key(graph: object) -> str:
+    return graph.value if isinstance(graph, ox.NamedNode) else ""

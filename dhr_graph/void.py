@@ -25,7 +25,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VO
 from . import __version__
 from .inputfiles import read_turtle
 from .iris import DATASET_IRI, DHR, GRAPH, PREFIXES, TOOL_IRI
-from .ntriples import graph_lines, iterate_graphs, literal_parts, split
+from .ntriples import graph_lines, iterate_graphs, literal_parts, split, union_lines
 from .outputs import atomic_output
 from .rdf import build_time
 from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
@@ -317,8 +317,6 @@ def describe(stats: Statistics, graphs: Sequence[GraphSummary], export: Path, fm
 def write_description(store: GraphStore, export: Path, fmt: str, *, publish_url: str | None = None) -> Path:
     """Describe an export of `store` already at `export` (read again from the store, graph by
     graph), written beside it; returns the description's path."""
-    from .export import union_lines  # export.py imports this module
-
     target = void_path(export)
     tally = Tally()
     if RDF_FORMATS[fmt][1]:
