@@ -174,7 +174,7 @@ def child_rdflib(pages: Path, store: Path, runs: int) -> dict[str, Any]:
     from dhr_graph.parser import parse_page
     from dhr_graph.pipeline import Toolkit, find_pages
     from dhr_graph.queries import get_query
-    from dhr_graph.rdf import build_time, review_graph
+    from dhr_graph.reviewgraph import build_time, review_graph
     from dhr_graph.iris import reference_graph_iri
     from dhr_graph.iris import PREFIXES
 

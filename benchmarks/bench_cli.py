@@ -60,7 +60,7 @@ def _medians(samples: list[Times]) -> Times:
 
 def in_process(store: Path, name: str, runs: int) -> Times:
     """Median wall and CPU time of the query through the library API, store open and warmed up."""
-    from dhr_graph.formats import render
+    from dhr_graph.resultformats import render
     from dhr_graph.queries import get_query, run
     from dhr_graph.store import GraphStore
 

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from dhr_graph.html import affinity_graph, explorer_document, write_html
+    from dhr_graph.explorer import affinity_graph, explorer_document, write_html
     from dhr_graph.layout import layout
     from dhr_graph.store import GraphStore
 

@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import networkx as nx
 
-    from dhr_graph.graphio import write_graph
-    from dhr_graph.html import write_html
+    from dhr_graph.networkfiles import write_graph
+    from dhr_graph.explorer import write_html
     from dhr_graph.projections import project
     from dhr_graph.store import GraphStore
 

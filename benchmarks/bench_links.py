@@ -48,7 +48,7 @@ from dhr_graph.agencies import Registry
 from dhr_graph.iris import Minter
 from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import Toolkit
-from dhr_graph.rdf import review_graph
+from dhr_graph.reviewgraph import review_graph
 from dhr_graph.terms import ToOx, to_quads
 from dhr_graph.themes import ThemeScheme
 from dhr_graph.tuning import fewer_gc_pauses

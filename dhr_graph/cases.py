@@ -38,7 +38,7 @@ from .errors import InputError, StoreError
 from .iris import DEFAULT_INSTANCE_BASE, DHR, TOOL_IRI, Minter, reference_graph_iri
 from .parser import MONTHS
 from .nquads import iri, literal
-from .rdf import build_time
+from .reviewgraph import build_time
 from .store import GraphStore, drop_graph
 from .validation import Validator
 

@@ -3,7 +3,7 @@
 `dhr-graph validate --data FILE --shapes FILE...` is for graphs that are not a store: an
 export, a hand-written file, a test of the W3C SHACL Core suite. The same two engines run as
 for reviews (validation.py): the shapes compiled to SPARQL over an in-memory Oxigraph store
-when coreshapes.py compiles them exactly, pySHACL otherwise. Files are read with Oxigraph's
+when shapecompiler.py compiles them exactly, pySHACL otherwise. Files are read with Oxigraph's
 parsers, which keep every literal as written (rdflib would rewrite an ill-typed
 `"none"^^xsd:boolean` as `"false"`); Oxigraph's store, though, keeps some literals in a
 canonical form (`"4.0"^^xsd:decimal` as `"4"`), so data holding such a literal goes to pySHACL,
@@ -45,7 +45,7 @@ class DataReport:
     """The results of one data graph against one shapes graph, and which engine found them."""
 
     findings: tuple[Finding, ...]
-    engine: str  # "sparql" (shapes compiled, see coreshapes.py) or "pyshacl"
+    engine: str  # "sparql" (shapes compiled, see shapecompiler.py) or "pyshacl"
     reason: str | None = None  # why pySHACL ran, when it did
 
     @property

@@ -16,7 +16,7 @@ import math
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # loaded by `layout`, so that importing this module (html.py does) costs nothing
+if TYPE_CHECKING:  # loaded by `layout`, so that importing this module (explorer.py does) costs nothing
     import networkx as nx
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The one N-Quads writer: review graphs (rdf.py), case metadata (cases.py), links (links/write.py)
+"""The one N-Quads writer: review graphs (reviewgraph.py), case metadata (cases.py), links (links/write.py)
 and the validator's batches all format their statements with these functions.
 
 Formatting a line in Python is several times cheaper than building a pyoxigraph term per

@@ -30,7 +30,7 @@ from .identity import legacy_graph, other_review_warning, review_key, same_key_m
 from .inputfiles import turtle_quads
 from .iris import DEFAULT_INSTANCE_BASE, DHR, PREFIXES, Minter, reference_graph_iri
 from .parser import parse_page
-from .rdf import build_time, recommendation_iris, review_nquads
+from .reviewgraph import build_time, recommendation_iris, review_nquads
 from .record_io import is_records_file, load_records
 from .records import EnrichedRecommendation, EnrichedReview, Resolution, Review
 from .store import BackgroundLoad, GraphStore, drop_graph

@@ -1,6 +1,6 @@
 """The RDF formats an export can be written in, and where the description of an export goes.
 
-Read by the export (export.py), its VoID/DCAT description (void.py) and the command line.
+Read by the export (rdfexport.py), its VoID/DCAT description (void.py) and the command line.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 What makes this fast enough for thousands of reviews: every check runs once for many reviews
 in Oxigraph, never once per review or per node.
 
-- Core shapes are compiled to SPARQL (coreshapes.py), one SELECT per constraint returning
+- Core shapes are compiled to SPARQL (shapecompiler.py), one SELECT per constraint returning
   only the violations. Shapes that use SHACL beyond what is compiled go to pySHACL instead,
   over the same data; tests check that both engines give the same results.
 - SHACL-SPARQL constraints (`sh:sparql`) run set-at-a-time: once with `$this` left free,
@@ -42,7 +42,7 @@ from rdflib.term import Node
 from . import resources
 from .inputfiles import read_turtle
 from .errors import DhrGraphError, InputError
-from .coreshapes import Check, Unsupported, compile_shapes
+from .shapecompiler import Check, Unsupported, compile_shapes
 from .iris import DHR, GRAPH
 from .sparqlscan import service_calls
 from .nquads import graph_text
@@ -138,7 +138,7 @@ class ValidationResult:
 
 @dataclass(frozen=True)
 class ReviewGraph:
-    """One review's named graph, as N-Quads text (see rdf.py), ready to validate."""
+    """One review's named graph, as N-Quads text (see reviewgraph.py), ready to validate."""
 
     iri: str
     source: str
@@ -330,7 +330,7 @@ class Validator:
 
     @property
     def engine(self) -> str:
-        """"sparql" (the shapes compiled, see coreshapes.py) or "pyshacl" (the general engine)."""
+        """"sparql" (the shapes compiled, see shapecompiler.py) or "pyshacl" (the general engine)."""
         return "sparql" if self.checks is not None else "pyshacl"
 
     @classmethod
@@ -413,7 +413,7 @@ class Validator:
         return {g: tuple(sorted(rs, key=_order)) for g, rs in per_review.items()}
 
     def _pyshacl(self, store: ox.Store) -> list[Finding]:
-        """The general engine, for shapes that coreshapes.py does not compile."""
+        """The general engine, for shapes that shapecompiler.py does not compile."""
         data = _batch_graph()
         convert = ToRdflib()
         for q in store.quads_for_pattern(None, None, None, None):

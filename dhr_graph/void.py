@@ -27,7 +27,7 @@ from .inputfiles import read_turtle
 from .iris import DATASET_IRI, DHR, GRAPH, PREFIXES, TOOL_IRI
 from .ntriples import graph_lines, iterate_graphs, literal_parts, split, union_lines
 from .outputs import atomic_output
-from .rdf import build_time
+from .reviewgraph import build_time
 from .rdfformats import MEDIA_TYPES, RDF_FORMATS, void_path
 from .store import MARKER, GraphStore
 

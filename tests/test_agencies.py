@@ -394,7 +394,7 @@ def agency_store(tmp_path_factory, sample_page: Path) -> Path:
     the queries, not SHACL validation.
     """
     from dhr_graph.pipeline import Toolkit
-    from dhr_graph.rdf import review_graph
+    from dhr_graph.reviewgraph import review_graph
     from dhr_graph.inputfiles import turtle_quads
     from dhr_graph.iris import reference_graph_iri
     from dhr_graph.store import GraphStore

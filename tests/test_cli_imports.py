@@ -66,7 +66,7 @@ def test_a_named_query_loads_no_heavy_library(sample_store: Path) -> None:
     assert report["code"] == 0 and report["out"].splitlines()[0].startswith("label,")
     assert report["loaded"] == []
     # nor the modules of other commands, whatever those import (cli/__init__.py: _COMMAND_MODULES)
-    assert not {"dhr_graph.cli.export", "dhr_graph.cli.validate", "dhr_graph.export", "dhr_graph.pipeline",
+    assert not {"dhr_graph.cli.export", "dhr_graph.cli.validate", "dhr_graph.rdfexport", "dhr_graph.pipeline",
                 "dhr_graph.validation"} & set(report["own"])
     code, loaded, out = loaded_by("stats", "--store", str(sample_store))
     assert code == 0 and "reviews" in out and loaded == []

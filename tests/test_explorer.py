@@ -9,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from dhr_graph.html import VENDOR_DIR, explorer_document, render_page
+from dhr_graph.explorer import VENDOR_DIR, explorer_document, render_page
 from dhr_graph.layout import layout
 
 from .export_support import AGENCIES, RECOMMENDATIONS, REVIEWS, build_store
@@ -67,7 +67,7 @@ def test_layout_places_every_node_of_a_graph_with_many_parts() -> None:
 def test_page_refuses_assets_that_would_end_their_element(monkeypatch: pytest.MonkeyPatch, document: dict) -> None:
     page = render_page(document)
     assert page.count("<script>") == 3 and '<script type="application/json" id="dhr-data">' in page
-    from dhr_graph import html
+    from dhr_graph import explorer as html
 
     original = html._vendor_scripts
     monkeypatch.setattr(html, "_vendor_scripts", lambda: [*original(), "var s = '</SCRIPT>';"])

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from dhr_graph import __version__
 from dhr_graph.cli.export import command
 from dhr_graph.errors import OutputError
-from dhr_graph.export import RDF_FORMATS, export_rdf, export_statements, jsonld_context, void_path
+from dhr_graph.rdfexport import RDF_FORMATS, export_rdf, export_statements, jsonld_context, void_path
 from dhr_graph.terms import to_rdflib as rdflib_term
 from dhr_graph.iris import DHR
 from dhr_graph.void import DATASET, NOT_STATED, namespace_of, statistics
@@ -154,7 +154,7 @@ def test_every_export_has_a_correct_dataset_description(store, tmp_path: Path, f
 
 
 def test_failed_export_leaves_no_file(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dhr_graph.export as export
+    import dhr_graph.rdfexport as export
 
     def broken(*args, **kwargs):
         raise OSError("disk full")

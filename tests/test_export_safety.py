@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from dhr_graph import outputs
 from dhr_graph.cli import main
 from dhr_graph.errors import OutputError
-from dhr_graph.export import export_rdf, void_path
-from dhr_graph.graphio import csv_paths, write_graph
+from dhr_graph.rdfexport import export_rdf, void_path
+from dhr_graph.networkfiles import csv_paths, write_graph
 from dhr_graph.projections import project
 
 from .export_support import build_store
@@ -224,7 +224,8 @@ def test_export_into_a_read_only_folder_is_one_line(store, tmp_path: Path) -> No
 
 
 def test_failed_export_removes_the_folders_it_made(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dhr_graph import export, ntriples
+    from dhr_graph import ntriples
+    from dhr_graph import rdfexport as export
 
     def broken(*args, **kwargs):
         raise OSError("disk full")

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Dataset, Graph, Namespace
 from rdflib.compare import isomorphic
 
-from dhr_graph.export import RDF_FORMATS, export_rdf, void_path
+from dhr_graph.rdfexport import RDF_FORMATS, export_rdf, void_path
 from dhr_graph.terms import to_rdflib as rdflib_term
 from dhr_graph.jsonld import Compactor
 from dhr_graph.store import GraphStore

@@ -9,7 +9,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from dhr_graph.formats import RESULT_FORMATS, as_json, render
+from dhr_graph.resultformats import RESULT_FORMATS, as_json, render
 from dhr_graph.queries import QueryResult, run_named
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

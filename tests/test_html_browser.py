@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from dhr_graph import resources
-from dhr_graph.html import write_html
+from dhr_graph.explorer import write_html
 from dhr_graph.inputfiles import turtle_quads
 from dhr_graph.iris import reference_graph_iri
 from dhr_graph.store import GraphStore

@@ -28,7 +28,7 @@ from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import Toolkit, find_pages
 from dhr_graph.queries import run_named
 from dhr_graph.nquads import literal as lit
-from dhr_graph.rdf import review_graph
+from dhr_graph.reviewgraph import review_graph
 from dhr_graph.inputfiles import turtle_quads
 from dhr_graph.iris import reference_graph_iri
 from dhr_graph.store import GraphStore
@@ -316,7 +316,7 @@ def test_link_features_are_kept_per_review_and_read_back_exactly(linked: GraphSt
 def test_link_features_stay_out_of_exports_and_updates_still_read_them(tmp_path: Path, linked: GraphStore) -> None:
     """The records are a cache: they live in internal graphs, which exports and publishing
     (both read `GraphStore.quads`) leave out, while updates read them as before."""
-    from dhr_graph.export import export_rdf
+    from dhr_graph.rdfexport import export_rdf
 
     internal = [g for g in linked.named_graphs(internal=True) if g not in linked.named_graphs()]
     assert sorted(internal) == sorted(f"{BASE}graph/internal/link-features/{k}" for k in (F18, Q19, F21, Q22, L23))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from dhr_graph.cli.export import command
 from dhr_graph.errors import DhrGraphError
-from dhr_graph.graphio import GRAPH_FORMATS, csv_paths, dot_quote, write_graph
+from dhr_graph.networkfiles import GRAPH_FORMATS, csv_paths, dot_quote, write_graph
 from dhr_graph.projections import PROJECTIONS, project
 
 from .export_support import AGENCIES, COADDRESS_EDGES, REVIEW_AGENCY_EDGES, REVIEWS, THEMES, build_store

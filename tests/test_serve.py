@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from dhr_graph import resources
 from dhr_graph.cli import main
-from dhr_graph.formats import render
+from dhr_graph.resultformats import render
 from dhr_graph.queries import library, run, run_named
 from dhr_graph.store import GraphStore
 

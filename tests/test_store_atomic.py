@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from dhr_graph import export
+from dhr_graph import rdfexport as export
 from dhr_graph.pipeline import build
 from dhr_graph.store import GraphStore
 

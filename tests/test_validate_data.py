@@ -15,7 +15,7 @@ from rdflib.namespace import RDF, SH
 from dhr_graph.cli import main
 from dhr_graph.datagraph import read_graph
 from dhr_graph.parser import parse_page
-from dhr_graph.rdf import review_graph
+from dhr_graph.reviewgraph import review_graph
 
 from .test_shacl_suite import EXPECTED_FAILURES, TESTS, _params, cut, expected_report
 

@@ -22,7 +22,7 @@ from dhr_graph.cli import main
 from dhr_graph.cli.validate import command
 from dhr_graph.iris import DHR
 from dhr_graph.parser import _NUMBER_RE, parse_page
-from dhr_graph.rdf import review_graph
+from dhr_graph.reviewgraph import review_graph
 from dhr_graph.store import GraphStore
 from dhr_graph.terms import to_quads
 from dhr_graph.validation import ReviewGraph, Validator, validate_store

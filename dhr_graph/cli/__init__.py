@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from ..errors import DhrGraphError
-from ..formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
+from ..resultformats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from ..iris import DEFAULT_INSTANCE_BASE, PREFIXES
 from ..tuning import fewer_gc_pauses
 from . import logs
@@ -277,7 +277,7 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
 
     A local query never makes network calls: SERVICE is refused unless --allow-service.
     """
-    from ..formats import render
+    from ..resultformats import render
     from ..queries import get_query, library, parse_query_text, run
 
     if list_:
@@ -326,7 +326,7 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
     """
     import pyoxigraph as ox
 
-    from ..formats import render
+    from ..resultformats import render
     from ..queries import get_query, run
 
     integer = ox.NamedNode(PREFIXES["xsd"] + "integer")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from ..export import RDF_FORMATS, export_rdf, void_path
-from ..graphio import GRAPH_FORMATS, write_graph
-from ..html import DEFAULT_TITLE, write_html
+from ..rdfexport import RDF_FORMATS, export_rdf, void_path
+from ..networkfiles import GRAPH_FORMATS, write_graph
+from ..explorer import DEFAULT_TITLE, write_html
 from ..outputs import is_stream
 from ..projections import PROJECTIONS, project
 from ..store import GraphStore

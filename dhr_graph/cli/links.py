@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..formats import RESULT_FORMATS
+from ..resultformats import RESULT_FORMATS
 from .options import open_store, store_option
 
 
@@ -50,7 +50,7 @@ def show_cmd(review: str, store: Path | None, basis: str | None, min_score: floa
     Example:
       dhr-graph links show fernhollow-2021-09-d2020 --basis recurring-recommendation
     """
-    from ..formats import render
+    from ..resultformats import render
     from ..queries import run_named
 
     params: dict[str, object] = {"review": review, "min": min_score}

@@ -51,7 +51,7 @@ FORMAT_NAMES = {
     "ntriples": (None, "application/n-triples"), "nt": (None, "application/n-triples"),
     "jsonld": (None, "application/ld+json"), "rdfxml": (None, "application/rdf+xml"),
 }
-# named queries are written by the CLI's own renderers (formats.py): same output as `dhr-graph query`
+# named queries are written by the CLI's own renderers (resultformats.py): same output as `dhr-graph query`
 TABLE_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv",
     "text/tab-separated-values": "tsv", "text/markdown": "md", "text/plain": "table",
@@ -197,7 +197,7 @@ class _Worker:
 
     def _named(self, task: Task) -> Reply:
         from ..errors import QueryError
-        from ..formats import render
+        from ..resultformats import render
         from ..queries import run
 
         nq = self.library.get(task.name or "")
