@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypedDict
-
 from typing import TYPE_CHECKING
 
 import click
@@ -39,24 +37,6 @@ METHODS = {
     "fuzzy": "a close misspelling of a registered name",
     "verbatim": "no registered name or pattern: kept as written, scoped to the review's partnership",
 }
-
-
-class _Candidate(TypedDict):
-    label: str
-    iri: str
-    score: float
-
-
-class _Unresolved(TypedDict):
-    """One row of `agencies unresolved` (its JSON output)."""
-
-    surface: str
-    method: str | None
-    count: int
-    reviews: int
-    resolved_to: str | None
-    confidence: float | None
-    candidates: list[_Candidate]
 
 
 def _registry(files: tuple[Path, ...]) -> Registry:
@@ -182,25 +162,9 @@ def unresolved_cmd(store: Path | None, method: str | None, registry_files: tuple
     Example:
       dhr-graph agencies unresolved --store dhr-store
     """
-    from ..queries import run_named
+    from ..unresolved import unresolved_names
 
-    gs = open_store(store)
-    params = {"method": method} if method else {}
-    result = run_named(gs, "unresolved-addressees", **params)  # no store: StoreError, exit 2
-    registry = _registry(registry_files)
-    rows: list[_Unresolved] = []
-    for row in result.values():
-        surface = row["surface"] or ""
-        rows.append({
-            "surface": surface,
-            "method": row["how"],
-            "count": int(row["count"] or 0),
-            "reviews": int(row["reviews"] or 0),
-            "resolved_to": row["label"] or row["addressee"],
-            "confidence": float(row["confidence"]) if row["confidence"] is not None else None,
-            "candidates": [{"label": e.label, "iri": e.iri, "score": round(s, 2)}
-                           for e, s in registry.candidates(surface)],
-        })
+    rows = unresolved_names(open_store(store), _registry(registry_files), method)  # no store: exit 2
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
