@@ -21,7 +21,6 @@ Losing the record (deleting the folder, moving the store elsewhere) costs one fu
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import StoreError
+from .store import exclusive_lock
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +107,8 @@ class PublishRecord:
     def updating(self) -> Iterator[PublishRecord]:
         """Hold the target's lock and keep the journal open; write the record when the block ends
         (also after an error or Ctrl-C: what was confirmed is kept either way)."""
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError as exc:
-            raise StoreError(f"{self.folder}: cannot keep the publish record here: {exc.strerror or exc}") from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"another publish of this store to {self.target} is running") from None
+        with exclusive_lock(self.lock_path, f"another publish of this store to {self.target} is running",
+                            f"{self.folder}: cannot keep the publish record here", mode=0o600):
             self.load()
             try:
                 self._journal = self.journal_path.open("a", encoding="utf-8")
@@ -131,8 +123,6 @@ class PublishRecord:
                 raise
             self._close()
             self.save()
-        finally:
-            os.close(fd)
 
     def _close(self) -> None:
         if self._journal is not None:

@@ -406,20 +406,27 @@ def _recover(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _write_lock(path: Path, shown: Path) -> Iterator[None]:
-    """One writer at a time per store directory (the real one: a symlink is resolved first)."""
-    lock_path = path.with_name(f".{path.name}.lock")
+def exclusive_lock(lock_path: Path, busy: str, cannot: str, mode: int = 0o644) -> Iterator[None]:
+    """Hold an advisory lock on `lock_path` (created, with its folder, if missing) for the block;
+    another holder means StoreError(`busy`) at once, never a wait. `cannot` begins the message
+    when the lock file cannot be made."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode)
     except OSError as exc:
         reason = "permission denied" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else exc.strerror
-        raise StoreError(f"{shown}: cannot write the store here: {reason} ({exc.filename or lock_path})") from None
+        raise StoreError(f"{cannot}: {reason} ({exc.filename or lock_path})") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(f"{shown}: another build is writing this store") from None
+            raise StoreError(busy) from None
         yield
     finally:
         os.close(fd)
+
+
+def _write_lock(path: Path, shown: Path) -> contextlib.AbstractContextManager[None]:
+    """One writer at a time per store directory (the real one: a symlink is resolved first)."""
+    return exclusive_lock(path.with_name(f".{path.name}.lock"), f"{shown}: another build is writing this store",
+                          f"{shown}: cannot write the store here")
