@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .outputs import atomic_output
-from .networkfiles import WEB_DIR, node_colour
+from .nodestyle import WEB_DIR, node_colour
 from .layout import layout
 from .projections import query_rows
 from .store import GraphStore

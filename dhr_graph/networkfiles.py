@@ -18,43 +18,19 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .nodestyle import node_colour, node_size
 from .outputs import OutputFiles, atomic_output
 
 if TYPE_CHECKING:  # networkx loads with the writers that call it, not with the list of formats
     import networkx as nx
 
 GRAPH_FORMATS = ("graphml", "gexf", "cyjs", "nodelink", "dot", "csv")
-WEB_DIR = Path(__file__).resolve().parent / "data" / "web"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 YED_NS = "http://www.yworks.com/xml/graphml"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-
-
-@lru_cache(maxsize=1)
-def palette() -> dict[str, Any]:
-    with open(WEB_DIR / "palette.json", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def node_colour(data: dict[str, Any]) -> str:
-    """Sector colour for agencies and sectors, a colour per kind for reviews and themes."""
-    pal = palette()
-    sector_iri = data.get("sector_iri") or ""
-    if data.get("kind") == "sector":
-        sector_iri = data.get("iri", "")
-    key = sector_iri.rstrip("/").rsplit("/", 1)[-1] if sector_iri else ""
-    if key in pal["sector"]:
-        return pal["sector"][key]
-    return pal["kind"].get(data.get("kind", ""), pal["other"])
-
-
-def node_size(data: dict[str, Any]) -> float:
-    """Diameter in points: grows with the square root of the recommendations."""
-    return round(16.0 + 8.0 * math.sqrt(max(0, int(data.get("recommendations", 0) or 0))), 1)
 
 
 def styled(graph: nx.Graph) -> dict[Any, tuple[str, float]]:
