@@ -1,6 +1,6 @@
 """Output files written safely: atomically, never over what is not an output file.
 
-Rules every export, network file and page follows (see the README, "Errors and exit codes"):
+Rules every export, network file and page follows (see the README, "Output files, secrets and the network"):
 
 * A regular file is written to a temporary name beside it and renamed into place only when
   complete; an existing file keeps its permission bits (and, for root, its owner). A symbolic
