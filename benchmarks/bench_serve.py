@@ -55,14 +55,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ask(conn: http.client.HTTPConnection, url: str) -> tuple[bool, float]:
+def ask(conn: http.client.HTTPConnection, url: str) -> tuple[bool, float, int]:
+    """One request: answered with SPARQL results?, seconds, HTTP status."""
     start = time.perf_counter()
     conn.request("GET", url, headers={"Accept": "application/sparql-results+json"})
     response = conn.getresponse()
     body = response.read()
     elapsed = time.perf_counter() - start
     ok = response.status == 200 and "results" in json.loads(body) if response.status == 200 else False
-    return ok, elapsed
+    return ok, elapsed, response.status
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -86,7 +87,9 @@ def load(port: int, work: list[tuple[str, str]], clients: int, seconds: float
             name, url = work[i % len(work)]
             i += 1
             try:
-                ok, elapsed = ask(conn, url)
+                ok, elapsed, status = ask(conn, url)
+                if not ok:
+                    name = f"{name} (HTTP {status})"
             except (OSError, http.client.HTTPException) as exc:
                 ok, elapsed = False, 0.0
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -155,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.2)
         every = cases()
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        warm_errors = [name for name, url in every if not ask(warm, url)[0]]
+        warm_errors = []
+        for name, url in every:
+            ok, _, status = ask(warm, url)
+            if not ok:
+                warm_errors.append(f"{name} (HTTP {status})")
         phases = [("every named query", every),
                   ("without projection-* (the export inputs)", [c for c in every if not c[0].startswith("projection-")])]
         results = [(label, len(work), *load(port, work, args.clients, args.seconds)) for label, work in phases]
@@ -186,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "Slowest named queries in the first mix (median latency, queueing included): "
               + ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in slowest) + "."]
     if all_errors:
-        lines.append(f"\nErrors: {sorted(set(all_errors))}.")
+        lines.append(f"\nErrors: {sorted(set(all_errors))}. HTTP 413: the answer is larger than the server's result "
+                     "limit (`serve --max-result-mb`, 50 MB by default), a refusal by design; HTTP 503: the query "
+                     "waited for a worker, or ran, longer than the time limit (`--timeout`, 30 s).")
     text = "\n".join(lines)
     print(text)
     if not args.no_readme:
