@@ -94,7 +94,8 @@ def _unescape_one(match: re.Match[str]) -> str:
 
 
 def iterate_graphs(store: GraphStore) -> Iterator[tuple[GraphName, str]]:
-    """Each public graph with its N-Triples text, one graph in memory at a time."""
+    """Each public graph with its N-Triples text, one graph in memory at a time (every export
+    and description reads the store through here: a failure is a failure of the export)."""
     for graph in public_graphs(store):
         yield graph, graph_text(store, graph)
 

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from . import netsafe
 from .errors import RemoteError
 from .netsafe import TIMEOUT_S
+from .ntriples import public_graphs
 from .publish_record import DEFAULT_GRAPH, Entry, PublishRecord, record_folder
 from .remote import _default, _expect_success
 from .store import GraphStore
@@ -93,9 +94,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
     """
     base = netsafe.target(graph_store_url, "Graph Store endpoint")
     source = store.store  # opened first: a missing store is an error before anything else
-    local: list[str] = list(store.named_graphs())
-    if next(iter(source.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
-        local.append(DEFAULT_GRAPH)
+    local = [g.value if isinstance(g, ox.NamedNode) else DEFAULT_GRAPH for g in public_graphs(store)]
     record = PublishRecord(record_folder(store.real_path), base.display)
     report = PublishReport(base.display, str(record.path), dry_run=dry_run)
 

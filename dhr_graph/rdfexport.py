@@ -12,7 +12,7 @@ with the store.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
 from .jsonld import JsonLdWriter
-from .ntriples import GraphName, graph_lines, graph_text, graph_token, public_graphs, union_lines
+from .ntriples import GraphName, graph_lines, graph_token, iterate_graphs, union_lines
 from .outputs import OutputFiles, is_stream
 from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
@@ -89,19 +89,19 @@ def write_export(store: GraphStore, handle: IO[bytes], fmt: str, tally: Tally) -
     so an identical store gives identical bytes."""
     rdf_format, _ = RDF_FORMATS[fmt]
     if fmt == "nq":
-        for graph, text in _graphs(store):
+        for graph, text in iterate_graphs(store):
             tally.add_graph(graph, graph_lines(text))
             token = graph_token(graph)
             handle.write((text.replace(" .\n", f" {token} .\n") if token else text).encode("utf-8"))
     elif fmt == "trig":
         handle.write(_prefix_header().encode("utf-8"))
-        for graph, text in _graphs(store):
+        for graph, text in iterate_graphs(store):
             tally.add_graph(graph, graph_lines(text))
             handle.write(_trig_block(graph, text))
     elif fmt == "jsonld":
         writer = JsonLdWriter(handle, jsonld_context())
         writer.start()
-        for graph, text in _graphs(store):
+        for graph, text in iterate_graphs(store):
             lines = graph_lines(text)
             tally.add_graph(graph, lines)
             writer.graph(graph.value if isinstance(graph, ox.NamedNode) else None, lines)
@@ -114,13 +114,6 @@ def write_export(store: GraphStore, handle: IO[bytes], fmt: str, tally: Tally) -
                    for t in ox.parse("".join(f"{line} .\n" for line in lines).encode("utf-8"),
                                      ox.RdfFormat.N_TRIPLES))
         ox.serialize(triples, handle, rdf_format, prefixes=PREFIXES)
-
-
-def _graphs(store: GraphStore) -> Iterator[tuple[GraphName, str]]:
-    """Each public graph with its N-Triples text, read one at a time (the one place an export
-    reads the store: a failure here is a failure of the export)."""
-    for graph in public_graphs(store):
-        yield graph, graph_text(store, graph)
 
 
 def _prefix_header() -> str:

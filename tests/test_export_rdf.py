@@ -154,12 +154,12 @@ def test_every_export_has_a_correct_dataset_description(store, tmp_path: Path, f
 
 
 def test_failed_export_leaves_no_file(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dhr_graph.rdfexport as export
+    from dhr_graph import ntriples
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export, "graph_text", broken)  # what every export reads the store through
+    monkeypatch.setattr(ntriples, "graph_text", broken)  # what every export reads the store through
     with pytest.raises(OutputError, match="dhr.trig: cannot write: disk full"):
         export_rdf(store, tmp_path / "dhr.trig", "trig")
     assert list(tmp_path.iterdir()) == []

@@ -225,14 +225,12 @@ def test_export_into_a_read_only_folder_is_one_line(store, tmp_path: Path) -> No
 
 def test_failed_export_removes_the_folders_it_made(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dhr_graph import ntriples
-    from dhr_graph import rdfexport as export
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     # the store is read graph by graph: directly for the graph formats, through the union for
     # the triple formats
-    monkeypatch.setattr(export, "graph_text", broken)
     monkeypatch.setattr(ntriples, "graph_text", broken)
     with pytest.raises(OutputError, match="disk full"):
         export_rdf(store, tmp_path / "a" / "b" / "dhr.nt", "nt")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from dhr_graph import ntriples
 from dhr_graph import rdfexport as export
 from dhr_graph.pipeline import build
 from dhr_graph.store import GraphStore
@@ -116,7 +117,7 @@ def test_failed_export_leaves_no_partial_file(tmp_path: Path, sample_store: Path
     target = tmp_path / "out" / "dhr.trig"
     target.parent.mkdir()
     target.write_text("previous export\n", encoding="utf-8")
-    real_graph_text = export.graph_text
+    real_graph_text = ntriples.graph_text
     calls = []
 
     def half_then_fail(*args, **kwargs):
@@ -125,7 +126,7 @@ def test_failed_export_leaves_no_partial_file(tmp_path: Path, sample_store: Path
             raise OSError(28, "No space left on device")  # ...then the disk fills up
         return real_graph_text(*args, **kwargs)
 
-    monkeypatch.setattr(export, "graph_text", half_then_fail)
+    monkeypatch.setattr(ntriples, "graph_text", half_then_fail)
     with pytest.raises(OSError):
         export.export_rdf(GraphStore(sample_store), target, "trig")
     assert target.read_text(encoding="utf-8") == "previous export\n"  # the old file is untouched
