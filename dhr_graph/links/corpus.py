@@ -32,6 +32,8 @@ def dhr(local: str) -> ox.NamedNode:
     return ox.NamedNode(_DHR + local)
 
 
+_TOKENISE_BLOCK = 500  # reviews tokenised together
+
 # (feature ids, counts, features per recommendation) of a review's recommendations, in order
 TextRows = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -111,21 +113,25 @@ class Corpus:
         by_review: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for rec, text in sorted(read()):
             by_review[review_of_recommendation(rec)].append((rec, text))
-        all_texts: list[str] = []
-        for review in self.reviews:
-            review.texts = []
-            for rec, text in by_review.get(review.iri, []):
-                statement, rest = settings.repeat_statement(text)
-                review.recs.append((rec, statement))
-                review.texts.append(rest)
-            all_texts.extend(review.texts)
-        indptr, ids, counts, _ = tok.rows(all_texts)
-        at = 0
-        for review in self.reviews:
-            n = len(review.recs)
-            lo, hi = indptr[at], indptr[at + n]
-            review.text_rows = (ids[lo:hi], counts[lo:hi], np.diff(indptr[at:at + n + 1]))
-            at += n
+        # tokenised a block of reviews at a time: the words of a national corpus as Python
+        # strings would take gigabytes; the features they become take a few bytes each
+        for start in range(0, len(self.reviews), _TOKENISE_BLOCK):
+            block = self.reviews[start:start + _TOKENISE_BLOCK]
+            texts: list[str] = []
+            for review in block:
+                review.texts = []
+                for rec, text in by_review.pop(review.iri, []):
+                    statement, rest = settings.repeat_statement(text)
+                    review.recs.append((rec, statement))
+                    review.texts.append(rest)
+                texts.extend(review.texts)
+            indptr, ids, counts, _ = tok.rows(texts)
+            at = 0
+            for review in block:
+                n = len(review.recs)
+                lo, hi = indptr[at], indptr[at + n]
+                review.text_rows = (ids[lo:hi], counts[lo:hi], np.diff(indptr[at:at + n + 1]))
+                at += n
 
 
 # what both readers return: (texts when asked for, addressee groups, generic (rec, body) pairs,

@@ -22,6 +22,7 @@ from .settings import ORGANISATION, PARTNERSHIP, RECURRING, THEME, Settings
 from .tokens import Tokeniser
 
 _TEXT_PART = 8 * 1024  # recommendations per part of the recurring links
+_REVIEW_PART = 2000  # reviews per part of the shared-organisation and shared-theme links
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ class Linker:
         review_pos = np.arange(len(reviews))
         self.org, self.org_names = strings_matrix(
             [r.bodies for r in reviews], review_pos, np.full(len(reviews), cfg[ORGANISATION].min_score),
-            cfg[ORGANISATION].max_df)
+            cfg[ORGANISATION].max_df, cfg[ORGANISATION].max_count)
         self.theme, self.theme_names = strings_matrix(
             [r.themes for r in reviews], review_pos, np.full(len(reviews), cfg[THEME].min_score),
-            cfg[THEME].max_df)
+            cfg[THEME].max_df, cfg[THEME].max_count)
         self.by_partnership: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(reviews):
             if r.partnership:
@@ -102,7 +103,7 @@ class Linker:
             rec_min[i] = min(rec_min[i], self.settings.stated_min_score)
         text = tfidf(indptr, np.concatenate(ids) if ids else np.zeros(0, np.uint64),
                       np.concatenate(counts) if counts else np.zeros(0, np.uint16),
-                      rec_review, rec_min, cfg.max_df, cfg.min_cut)
+                      rec_review, rec_min, cfg.max_df, cfg.min_cut, cfg.max_count)
         return _Recommendations(iris, rec_review, of_review, statements, text)
 
     # -- which reviews need their links recomputed
@@ -150,13 +151,15 @@ class Linker:
         cfg = self.settings.bases
         yield self._partnership_links(pos)  # the quickest first: the writing starts soonest
         for name, m, names in ((ORGANISATION, self.org, self.org_names), (THEME, self.theme, self.theme_names)):
-            r, c, s = back_links(m, pos, cfg[name].max_links)
             col_names = [names[int(f)] for f in m.cols]
             # ties are broken by name, not by column order, so the same input gives the same evidence
-            evidence = shared(m, r, c, ranks(col_names), cfg[name].max_shares)
-            yield [Link(name, reviews[a].iri, reviews[b].iri, score,
-                        tuple(sorted({col_names[f].split(" ", 1)[0] for f in cols})))
-                   for a, b, score, cols in zip(r.tolist(), c.tolist(), s.tolist(), evidence)]
+            tie = ranks(col_names)
+            for start in range(0, max(len(pos), 1), _REVIEW_PART):  # parts: memory does not grow with the corpus
+                r, c, s = back_links(m, pos[start:start + _REVIEW_PART], cfg[name].max_links)
+                evidence = shared(m, r, c, tie, cfg[name].max_shares)
+                yield [Link(name, reviews[a].iri, reviews[b].iri, score,
+                            tuple(sorted({col_names[f].split(" ", 1)[0] for f in cols})))
+                       for a, b, score, cols in zip(r.tolist(), c.tolist(), s.tolist(), evidence)]
         recs = self.recs
         rows = np.asarray([i for p in pos.tolist() for i in recs.of_review.get(p, [])], dtype=np.int64)
         for start in range(0, max(len(rows), 1), _TEXT_PART):  # parts, so one is written while the next is computed

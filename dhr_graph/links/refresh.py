@@ -31,6 +31,7 @@ from .write import Writer, loader
 
 logger = logging.getLogger(__name__)
 
+_RECORD_PART = 2000  # link-feature records per part written
 _BULK_REVIEWS = 250  # from this many links graphs (some 7,000 links) on, writes go through the bulk loader
 
 
@@ -118,7 +119,9 @@ def _write_links(put: Callable[[str], None], writer: Writer, linker: Linker, pos
         put(writer.links(part))
         n += len(part)
     put(writer.statements(linker.statements_of(positions)))
-    put(writer.records(linker.corpus.reviews[p] for p in positions))
+    reviews = linker.corpus.reviews
+    for start in range(0, len(positions), _RECORD_PART):  # parts: a record is some 10 KB of text
+        put(writer.records(reviews[p] for p in positions[start:start + _RECORD_PART]))
     return n
 
 

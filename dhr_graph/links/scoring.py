@@ -17,6 +17,7 @@ from scipy import sparse
 
 _CHUNK = 1024  # rows per sparse product: bounds memory on large corpora
 _DENSE_COLS = 64  # matrices with at most this many columns are multiplied dense
+_DENSE_CELLS = 1 << 21  # scores per dense chunk (16 MB of float64): bounds its memory on large corpora
 
 # parallel arrays (row, column, score)
 Hits = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -41,9 +42,12 @@ class Matrix:
 
 
 def tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.ndarray,
-          row_min: np.ndarray, max_df: float, min_cut: int) -> Matrix:
-    """Sublinear TF x IDF (ln N/df), vectorised; features in more than `max_df` of the rows
-    (and more than `min_cut` rows) get no weight.
+          row_min: np.ndarray, max_df: float, min_cut: int, max_count: int | None = None) -> Matrix:
+    """Sublinear TF x IDF (ln N/df), vectorised; features in more than `max_df` of the rows,
+    or in more than `max_count` rows (and in more than `min_cut` rows) get no weight.
+
+    `max_count` is what keeps the similarity product near-linear: a feature in d rows makes
+    d^2/2 candidate pairs, so a cut relative to the corpus alone lets them grow with its square.
 
     Features of a single row still count in its norm (a review with many bodies of its own
     is less like any other), but are left out of the matrix since they match nothing.
@@ -51,7 +55,7 @@ def tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.nda
     n = len(indptr) - 1
     uniq, col = np.unique(feats, return_inverse=True)
     df = np.bincount(col, minlength=len(uniq))
-    limit = max(max_df * n, float(min_cut))
+    limit = max(min(max_df * n, float(max_count if max_count is not None else n)), float(min_cut))
     weighted = (df <= limit) & (df < n)
     idf = np.where(weighted, np.log(n / np.maximum(df, 1)), 0.0)
     w = (1.0 + np.log(counts.astype(np.float64))) * idf[col]
@@ -68,7 +72,7 @@ def tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.nda
 
 
 def strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row_min: np.ndarray,
-                   max_df: float) -> tuple[Matrix, list[str]]:
+                   max_df: float, max_count: int | None = None) -> tuple[Matrix, list[str]]:
     """The TF-IDF matrix of rows of named features (bodies, themes), and the feature names."""
     vocab: dict[str, int] = {}
     feats, counts, lengths = [], [], []
@@ -82,7 +86,7 @@ def strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row
         lengths.append(n)
     indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
     m = tfidf(indptr, np.asarray(feats, dtype=np.int64), np.asarray(counts, dtype=np.float64), pos, row_min,
-              max_df, 1)
+              max_df, 1, max_count)
     return m, list(vocab)
 
 
@@ -93,11 +97,13 @@ def back_links(m: Matrix, rows: np.ndarray, k: int | None) -> Hits:
     out_r, out_c, out_s = [], [], []
     dense = m.rows.shape[1] <= _DENSE_COLS  # a few columns (themes): dense products are far quicker
     full = m.rows.toarray() if dense else None
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start:start + _CHUNK]
+    step = max(16, min(_CHUNK, _DENSE_CELLS // max(m.rows.shape[0], 1))) if dense else _CHUNK
+    for start in range(0, len(rows), step):
+        chunk = rows[start:start + step]
         if full is not None:
-            prod_d = full[chunk] @ full.T
-            ok = (m.pos[None, :] < m.pos[chunk][:, None]) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            earlier = full[:int(chunk.max()) + 1]  # rows are in time order: no later row can be earlier
+            prod_d = full[chunk] @ earlier.T
+            ok = (m.pos[None, :len(earlier)] < m.pos[chunk][:, None]) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
             if k is not None and prod_d.shape[1] > k:  # only what can be in the top k goes on
                 masked = np.where(ok, np.round(prod_d, 9), -np.inf)
                 kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]

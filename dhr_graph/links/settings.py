@@ -38,6 +38,7 @@ class BasisSettings:
     max_df: float = 1.0
     min_cut: int = 1  # features in at most this many rows always weigh (small corpora)
     max_shares: int | None = None  # bodies or themes given as a link's evidence
+    max_count: int | None = None  # features in more rows than this carry no weight, whatever the corpus size
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,12 @@ class Settings:
                 continue
             max_links = props.get(_DHR + "maxLinks")
             max_shares = props.get(_DHR + "maxEvidence")
+            max_count = props.get(_DHR + "maxDocumentCount")
             bases[name] = BasisSettings(name, iri, min_score, int(max_links[0]) if max_links else None,
                                         float(props.get(_DHR + "maxDocumentFrequency", ["1"])[0]),
                                         int(props.get(_DHR + "documentFrequencyFloor", ["1"])[0]),
-                                        int(max_shares[0]) if max_shares else None)
+                                        int(max_shares[0]) if max_shares else None,
+                                        int(max_count[0]) if max_count else None)
         missing = set(BASES) - set(bases)
         if missing:
             raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")

@@ -96,8 +96,9 @@ class Tokeniser:
         same = row[1:] == row[:-1] if len(row) else np.zeros(0, dtype=bool)
         with np.errstate(over="ignore"):
             pairs = (words[:-1] * _PAIR_MUL + words[1:] + np.uint64(1))[same] if len(words) else words
-        if len(words):
-            self._pairs.append((pairs, words[:-1][same], words[1:][same]))
+        if len(words):  # each distinct pair once: a corpus repeats most of its word pairs
+            _, first = np.unique(pairs, return_index=True)
+            self._pairs.append((pairs[first], words[:-1][same][first], words[1:][same][first]))
             self._pair_index = None
         feats = np.concatenate([words, pairs])
         rows = np.concatenate([row, row[:-1][same] if len(row) else row])
