@@ -61,11 +61,15 @@ def oxigraph_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
-def start_oxigraph(data: Path, union: bool) -> tuple[subprocess.Popen, str]:
+def start_oxigraph(data: Path, union: bool, timeout_s: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`timeout_s`: the server stops a query itself after that long (a client that gives up
+    does not stop it: the server would go on evaluating, and holding memory)."""
     binary = oxigraph_binary()
     assert binary is not None
     port = free_port()
     args = [binary, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}"]
+    if timeout_s is not None:
+        args += ["--timeout-s", str(timeout_s)]
     proc = subprocess.Popen(args + (["--union-default-graph"] if union else []),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
