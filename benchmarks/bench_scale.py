@@ -283,6 +283,9 @@ def report(results: dict[str, Any]) -> str:
             def fmt(v: dict[str, Any] | None) -> str:
                 if not v:
                     return "-"
+                stopped = [e for e in v.get("error") or [] if e.startswith("server stopped")]
+                if stopped:
+                    return stopped[0]
                 return f"> {results['cap']:.0f} s" if v.get("median") is None else f"{v['median'] * 1000:,.0f} ms"
             lines.append(f"| {label} | {got.get('rows') if got.get('rows') is not None else '-'} | {fmt(got)} | "
                          f"{fmt(rq.get(label))} |")
