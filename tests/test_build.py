@@ -167,3 +167,58 @@ def test_rejected_new_version_keeps_the_stored_one(tmp_path, toolkit, sample_pag
     # the same edited page with the bundled shapes does replace the stored version
     assert build([page], store, toolkit=toolkit).committed
     assert any("SYNTHETIC EDIT" in q for q in quad_set(store))
+
+
+def test_first_build_with_a_rejected_page_equals_a_build_without_it(tmp_path, toolkit, monkeypatch):
+    """A first build validates while it computes the links (pipeline._validate_beside_links); when
+    a page is rejected after all, its links are computed again without it: the store is the one a
+    build of the other pages gives, links and link records included, and no snapshot is left."""
+    from dataclasses import replace
+
+    from dhr_graph.identity import review_key
+    from dhr_graph.parser import parse_page
+    from dhr_graph.validation import Validator
+
+    from .conftest import DATA
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")
+    pages = sorted((DATA / "links").glob("*.txt"))
+    dropped = pages[1]
+    shape = tmp_path / "reject-one.ttl"
+    shape.write_text(f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+<urn:test:reject-one> a sh:PropertyShape ; sh:targetNode <{Minter().review(review_key(parse_page(dropped)))}> ;
+    sh:path rdf:type ; sh:maxCount 0 ; sh:message "SYNTHETIC test shape: this review is rejected." .
+""", encoding="utf-8")
+    rejecting = replace(toolkit, validator=Validator.load([*sorted(Path(resources.shapes_dir()).glob("*.ttl")), shape]))
+    report = build(pages, tmp_path / "with", toolkit=rejecting)
+    assert report.committed
+    assert [p.status for p in report.pages if p.path == str(dropped)] == ["rejected"]
+    assert build([p for p in pages if p != dropped], tmp_path / "without", toolkit=toolkit).committed
+
+    def everything(path: Path) -> set[str]:
+        gs = GraphStore(path)
+        try:
+            # the digests differ: they fingerprint the shapes, and one build has one more
+            return {str(q) for q in gs.quads(internal=True) if not str(q).endswith("/review-digests>")}
+        finally:
+            gs.close()
+
+    with_rejected, without = everything(tmp_path / "with"), everything(tmp_path / "without")
+    assert any("/graph/links/" in q for q in without)
+    assert with_rejected == without
+    assert not [p.name for p in tmp_path.iterdir() if "snapshot" in p.name]
+
+
+def test_a_snapshot_left_by_a_killed_build_is_removed_by_the_next(tmp_path, toolkit):
+    store = tmp_path / "store"
+    assert build(None, store, toolkit=toolkit).committed
+    leftover = tmp_path / ".store.snapshot"
+    import pyoxigraph as ox
+
+    live = ox.Store(str(store))  # a checkpoint of the database, as a build takes of its working copy
+    live.backup(str(leftover))
+    del live
+    assert (leftover / "CURRENT").is_file()
+    assert build(None, store, toolkit=toolkit).committed
+    assert not leftover.exists()
