@@ -15,7 +15,6 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,13 +325,8 @@ def _build(
             # the batches validated beside parsing
             checked = time.perf_counter()
             written = [g for g in candidates if g not in unchanged]
-            linked: list[str] | None = None  # the reviews whose links were computed beside validation
             if not written:  # every page as stored: nothing to check
                 found = {}
-            elif batches is None and not stored:
-                linked = [tk.minter.review(k) for k in (candidates[g].review_key for g in written) if k]
-                found = _validate_beside_links(gs, work, tk.validator, written, linked)
-                stage.done("validation beside links")
             elif batches is None:
                 found = tk.validator.check(work, written)
             else:
@@ -363,9 +357,7 @@ def _build(
                 from .links import update  # numpy/scipy load only when a build writes
 
                 retired = [tk.minter.review(legacy[g].rsplit("/", 1)[-1]) for g in landed if g in legacy]
-                reviews = [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired
-                if linked is None or set(linked) != set(reviews):  # beside validation: only if all landed
-                    update(work, reviews)
+                update(work, [tk.minter.review(k) for k in (candidates[g].review_key for g in landed) if k] + retired)
                 stage.done("links")
                 from .cases import has_cases, link_cases
 
@@ -390,23 +382,6 @@ def _live_reviews(gs: GraphStore) -> int:
         return 0
     finally:
         gs.close()
-
-
-def _validate_beside_links(gs: GraphStore, work: ox.Store, validator: Validator, written: Sequence[str],
-                           reviews: Sequence[str]) -> dict[str, tuple[ShapeResult, ...]]:
-    """Validate the review graphs `written` while the links of `reviews` are computed and written,
-    on the two cores: validation reads a snapshot of the working copy (`GraphStore.snapshot`), so
-    it sees exactly what it would have seen before the links (the same results), and Oxigraph
-    evaluates its queries without holding the interpreter lock. Only for a store that held no
-    review: the links are then computed afresh from the reviews present, so when a review is
-    rejected after all, computing them again once it is taken out gives what computing them only
-    then would have given (pipeline._build does that)."""
-    from .links import update  # numpy/scipy load only when a build writes
-
-    with gs.snapshot(work) as copy, ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation") as pool:
-        checking = pool.submit(validator.check, copy, written)
-        update(work, reviews)
-        return checking.result()
 
 
 def _write_chunk(chunk: list[ReviewGraph], loader: BackgroundLoad, validator: Validator,

@@ -178,8 +178,7 @@ class GraphStore:
             _recover(real)
             kind = _kind(real, self.path)
             staging = real.with_name(f".{real.name}.staging")
-            for leftover in (staging, staging.with_name(staging.name + ".tmp"),  # .tmp: a killed backup
-                             self._snapshot_path()):
+            for leftover in (staging, staging.with_name(staging.name + ".tmp")):  # .tmp: a killed backup
                 _remove_leftover(leftover)  # left by a killed build: never part of the live store
             if kind == "store" and not (real / "CURRENT").is_file():
                 raise StoreError(f"{self.path}: the store is damaged (its database has no CURRENT file); "
@@ -209,27 +208,6 @@ class GraphStore:
                 _swap_in(staging, real)
             except OSError as exc:  # the working copy is left for the next writer to clear away
                 raise StoreError(f"{self.path}: cannot put the new store in place: {_one_line(exc)}") from None
-
-    def _snapshot_path(self) -> Path:
-        return self.real_path.with_name(f".{self.real_path.name}.snapshot")
-
-    @contextlib.contextmanager
-    def snapshot(self, work: ox.Store) -> Iterator[ox.Store]:
-        """A read-only copy of the working copy `work` as it is now (a hard-link checkpoint, cheap),
-        to read while the working copy goes on changing: a build validates its reviews in it while
-        the links are written beside them. Removed when the block ends; one left by a killed build
-        is removed by the next writer. Only for use inside `writing` (the writer lock is held)."""
-        path = self._snapshot_path()
-        _remove_leftover(path)
-        try:
-            try:
-                work.backup(str(path))
-                copy = ox.Store.read_only(str(path))
-            except (OSError, RuntimeError) as exc:
-                raise StoreError(f"{self.path}: cannot take a snapshot of the working copy: {_one_line(exc)}") from None
-            yield copy
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
 
     def live_quads(self, graph_iri: str) -> list[ox.Quad]:
         """A named graph as the live store holds it (readable while a working copy is open)."""
