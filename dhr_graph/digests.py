@@ -35,7 +35,7 @@ def fingerprint(validator: Validator, reference_files: Sequence[str | Path]) -> 
     engine, the shapes) and the bytes of the reference data files."""
     h = hashlib.sha256()
     if validator.checks is not None:
-        parts = sorted(repr((c.components, c.severity, c.message, c.path, c.query)) for c in validator.checks)
+        parts = sorted(repr((c.components, c.severity, c.message, c.messages, c.path, c.query)) for c in validator.checks)
     else:  # blank nodes of the shapes get new labels on every read: their canonical form
         from rdflib.compare import to_canonical_graph
 

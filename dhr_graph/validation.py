@@ -377,7 +377,8 @@ class Validator:
             convert = ToRdflib()
             for c in self.checks:
                 out.extend(Finding(convert(focus), c.path, convert(value) if value is not None else None, c.shape,
-                                   component, c.severity, c.message) for focus, value, component in c.run(store))
+                                   component, c.severity, c.message_for(component))
+                           for focus, value, component in c.run(store))
             clock = self._tick("core shapes (compiled to SPARQL)", clock)
         else:
             out.extend(self._pyshacl(store))
