@@ -406,12 +406,12 @@ class Registry:
         words = list(WORD.finditer(text))
         keys = [word_key(w.group()) for w in words]
         found: dict[str, Resolution] = {}
-        i = 0
-        while i < len(words):
-            step = 1
-            if keys[i] not in self._mention_first and keys[i] != "nhs":
-                i += 1
+        first = self._mention_first
+        resume = 0  # the word after the last mention found
+        for i in [i for i, k in enumerate(keys) if k in first or k == "nhs"]:
+            if i < resume:
                 continue
+            step = 1
             for length in self._mention_trie.lengths(keys, i, min(self._mention_max, len(words) - i)):
                 key = " ".join(keys[i:i + length])
                 if key not in self._mention_keys_set and (without_nhs(key) or key) not in self._mention_keys_set:
@@ -428,7 +428,7 @@ class Registry:
                     found.setdefault(res.iri, res)
                     step = length
                     break
-            i += step
+            resume = i + step
         return tuple(found.values())
 
 
