@@ -40,6 +40,7 @@ from .areabodies import AreaBodies
 from .geography import Geography, PartnershipArea
 from .inputfiles import read_turtle
 from .iris import CSP_PATTERN, DHR, SCHEME, Minter, slug
+from .mentiontrie import MentionTrie
 from .records import Entry, Pattern, Resolution
 
 #: Bundled registry files, in load order (the ontology itself is loaded by the pipeline).
@@ -97,6 +98,7 @@ class Registry:
         self._mention_keys_set = mention_keys
         self._mention_first = {k.split()[0] for k in mention_keys if k}
         self._mention_max = max((len(k.split()) for k in mention_keys), default=1)
+        self._mention_trie = MentionTrie(mention_keys)
 
     # ------------------------------------------------------------------ loading
 
@@ -404,13 +406,13 @@ class Registry:
         words = list(WORD.finditer(text))
         keys = [word_key(w.group()) for w in words]
         found: dict[str, Resolution] = {}
-        i = 0
-        while i < len(words):
-            step = 1
-            if keys[i] not in self._mention_first and keys[i] != "nhs":
-                i += 1
+        first = self._mention_first
+        resume = 0  # the word after the last mention found
+        for i in [i for i, k in enumerate(keys) if k in first or k == "nhs"]:
+            if i < resume:
                 continue
-            for length in range(min(self._mention_max, len(words) - i), 0, -1):
+            step = 1
+            for length in self._mention_trie.lengths(keys, i, min(self._mention_max, len(words) - i)):
                 key = " ".join(keys[i:i + length])
                 if key not in self._mention_keys_set and (without_nhs(key) or key) not in self._mention_keys_set:
                     continue
@@ -426,7 +428,7 @@ class Registry:
                     found.setdefault(res.iri, res)
                     step = length
                     break
-            i += step
+            resume = i + step
         return tuple(found.values())
 
 

@@ -24,7 +24,6 @@ STOPWORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "with", "nhs
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[\W_]+")
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&")
-_SENTENCE_END = re.compile(r"[.!?:;]\s*$|^\s*$")
 
 
 def normalise(name: str) -> str:
@@ -130,14 +129,34 @@ def _close(x: str, y: str) -> bool:
 
 def written_as_name(span: str, form: str, text: str, start: int) -> bool:
     """Whether words found in running text are written as the name of a body."""
+    shape = _name_shape(span, form)
+    if shape == _UNLESS_OPENING:
+        return not _opens_sentence(text, start)  # "Respect the wishes..." opens a sentence; not the charity
+    return shape == _NAME
+
+
+_NOT_NAME, _NAME, _UNLESS_OPENING = 0, 1, 2
+
+
+@lru_cache(maxsize=65536)
+def _name_shape(span: str, form: str) -> int:
+    """How `span` is written against the registered `form`, apart from where it stands: cached, as
+    a build meets the same few thousand (span, form) pairs in tens of thousands of texts."""
     letters = _NON_WORD.sub("", form)
     if letters.isupper() or any(c.isdigit() for c in letters) or (letters and not letters.islower()
                                                                  and len(form.split()) == 1 and len(letters) <= 6):
         # acronyms and short coined names (SSAB, 4LSAB, MoJ) must be written exactly so
-        return _NON_WORD.sub("", span) == letters
+        return _NAME if _NON_WORD.sub("", span) == letters else _NOT_NAME
     significant = [w for w in WORD.findall(span) if normalise(w) not in STOPWORDS]
     if not significant or not all(w[0].isupper() or w[0].isdigit() for w in significant):
-        return False
-    if len(significant) == 1 and _SENTENCE_END.search(text[:start]):
-        return False  # "Respect the wishes..." opens a sentence; it is not the charity
-    return True
+        return _NOT_NAME
+    return _UNLESS_OPENING if len(significant) == 1 else _NAME
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether `text[:start]` is blank or ends in [.!?:;] and blanks, read backwards from `start`
+    instead of searching the whole text before it."""
+    i = start
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i == 0 or text[i - 1] in ".!?:;"
