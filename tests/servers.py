@@ -16,9 +16,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 VIRTUOSO_PASSWORD = "dba"  # the fresh database's own default; the instance listens on loopback only
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test server's request handler: HTTP/1.1 (keep-alive, as real stores answer) and no
+    request log on stderr, which would bury pytest's own output."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 def free_port() -> int:

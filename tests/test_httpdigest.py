@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pyoxigraph as ox
 import pytest
@@ -18,6 +18,8 @@ from dhr_graph.store import GraphStore
 
 from dhr_graph import httpdigest
 from dhr_graph.httpdigest import DigestState
+
+from .servers import QuietHandler
 
 CHALLENGE = ('Digest realm="testrealm@host.com", qop="auth,auth-int", '
              'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"')
@@ -43,16 +45,12 @@ def test_challenges_it_cannot_answer_are_not_taken(header: str) -> None:
     assert not state.learn(header) and not state.known
 
 
-class _DigestOnly(BaseHTTPRequestHandler):
+class _DigestOnly(QuietHandler):
     """Wants Digest, checked here with its own arithmetic; answers Basic with a bare 401 (as
     Virtuoso's /sparql-graph-crud-auth does) and offers the challenge only to a request without
     credentials. Large bodies are refused before they are read, as such a server would."""
 
-    protocol_version = "HTTP/1.1"
     server: _Server
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -11,6 +11,7 @@ upload, after N PUTs, and a `dhr-graph publish` process killed while its upload 
 from __future__ import annotations
 
 import http.client
+import contextlib
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,6 +40,7 @@ from dhr_graph.remote import RemoteStore
 from dhr_graph.store import GraphStore
 
 from . import servers
+from .servers import QuietHandler
 
 pytestmark = pytest.mark.slow  # starts servers and builds stores
 
@@ -298,12 +300,8 @@ class _Forwarder(ThreadingHTTPServer):
         pass  # a client killed or timed out while its upload was held: expected here
 
 
-class _Forward(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Forward(QuietHandler):
     server: _Forwarder
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -343,18 +341,24 @@ class _Forward(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_POST = _handle
 
 
-def _forwarder(upstream: str, mode: str, limit: int) -> tuple[_Forwarder, threading.Thread]:
+@contextlib.contextmanager
+def _forwarding(upstream: str, mode: str, limit: int) -> Iterator[_Forwarder]:
+    """A forwarder in front of `upstream` for the length of a test; held uploads are released at
+    the end, so that no client thread is left waiting on it."""
     srv = _Forwarder(upstream, mode, limit)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    return srv, thread
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield srv
+    finally:
+        srv.release.set()
+        srv.shutdown()
+        srv.server_close()
 
 
 def test_a_server_failing_part_way_is_resumed(oxigraph, tmp_path, pages, toolkit, monkeypatch) -> None:
     store = _build(pages, tmp_path / "store", toolkit, monkeypatch)
     total = len(store.named_graphs())
-    front, _ = _forwarder(oxigraph, "fail", limit=5)
-    try:
+    with _forwarding(oxigraph, "fail", limit=5) as front:
         url = f"{front.base}/store"
         result = CliRunner().invoke(main, ["publish", "--store", str(store.path), "--to", url])
         assert result.exit_code == 1, result.output  # done in part
@@ -367,17 +371,13 @@ def test_a_server_failing_part_way_is_resumed(oxigraph, tmp_path, pages, toolkit
         resumed = publish(store, url)
         assert len(resumed.sent) == total - 5 and resumed.unchanged == 5
         assert _remote_contents(oxigraph) == _contents(store)
-    finally:
-        front.shutdown()
-        front.server_close()
 
 
 def test_a_killed_publish_is_resumed_from_its_journal(oxigraph, tmp_path, pages, toolkit, monkeypatch) -> None:
     """The process is killed (SIGKILL: no clean-up at all) while its uploads are held by the server."""
     store = _build(pages, tmp_path / "store", toolkit, monkeypatch)
     total = len(store.named_graphs())
-    front, _ = _forwarder(oxigraph, "hold", limit=4)
-    try:
+    with _forwarding(oxigraph, "hold", limit=4) as front:
         url = f"{front.base}/store"
         env = {**os.environ, "DHR_GRAPH_TOKEN": "", "DHR_GRAPH_USER": ""}
         proc = subprocess.Popen([sys.executable, "-m", "dhr_graph", "publish", "--store", str(store.path), "--to", url],
@@ -397,18 +397,13 @@ def test_a_killed_publish_is_resumed_from_its_journal(oxigraph, tmp_path, pages,
         assert set(resumed.sent) == set(store.named_graphs()) - confirmed
         assert _remote_contents(oxigraph) == _contents(store)
         assert record.path.exists() and not record.journal_path.exists()
-    finally:
-        front.release.set()
-        front.shutdown()
-        front.server_close()
 
 
 def test_an_interrupted_publish_says_so_and_keeps_what_was_sent(oxigraph, tmp_path, pages, toolkit,
                                                                monkeypatch) -> None:
     """Ctrl-C (SIGINT) while uploads are held: exit 130, one line, and the record is saved."""
     store = _build(pages, tmp_path / "store", toolkit, monkeypatch)
-    front, _ = _forwarder(oxigraph, "hold", limit=3)
-    try:
+    with _forwarding(oxigraph, "hold", limit=3) as front:
         url = f"{front.base}/store"
         # the held uploads give up after 20 s, by when the interrupt has long arrived, even on a loaded machine
         proc = subprocess.Popen([sys.executable, "-m", "dhr_graph", "publish", "--store", str(store.path), "--to", url,
@@ -423,10 +418,6 @@ def test_an_interrupted_publish_says_so_and_keeps_what_was_sent(oxigraph, tmp_pa
         assert len([e for e in record.load().graphs.values() if e.sha256]) == 3
         data = json.loads(record.path.read_text())
         assert data["target"] == url
-    finally:
-        front.release.set()
-        front.shutdown()
-        front.server_close()
 
 
 # ---------------------------------------------------------------- hashes and the record
@@ -443,14 +434,13 @@ def test_the_digest_ignores_order_and_blank_node_labels() -> None:
 def test_the_record_holds_no_credentials(tmp_path, monkeypatch) -> None:
     from http.server import HTTPServer
 
-    class Ok(BaseHTTPRequestHandler):
+    class Ok(QuietHandler):
+        protocol_version = "HTTP/1.0"  # one request per connection, as this bare server expects
+
         def do_PUT(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(204)
             self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     srv = HTTPServer(("127.0.0.1", 0), Ok)
     threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,6 +31,7 @@ from dhr_graph.remote import RemoteStore
 from dhr_graph.store import GraphStore
 
 from . import servers
+from .servers import QuietHandler
 
 SECRET = "s3cretPW"
 TOKEN = "t0kenVALUE42"
@@ -41,12 +42,8 @@ BAD_IRI_JSON = json.dumps({"head": {"vars": ["x"]},
 HUGE = 600 * 2**20
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     server: _Server
-
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
