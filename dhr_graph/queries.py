@@ -11,7 +11,6 @@ so that the query can start from it).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -169,6 +168,9 @@ def library(extra_dirs: tuple[Path, ...] = ()) -> dict[str, NamedQuery]:
     return queries
 
 
+_QUERY_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # a bare file name: no folder, not hidden
+
+
 def get_query(name_or_path: str) -> NamedQuery:
     """A named query, or a query file when the argument is a path to one."""
     path = Path(name_or_path)
@@ -176,8 +178,13 @@ def get_query(name_or_path: str) -> NamedQuery:
         if not path.is_file():
             raise QueryError(f"{name_or_path}: no such query file")
         return load_query(path)
+    bundled = resources.queries_dir() / f"{name_or_path}.rq"
+    if _QUERY_NAME_RE.match(name_or_path) and bundled.is_file():  # read the one file asked for, not all
+        return load_query(bundled)
     queries = library()
     if name_or_path not in queries:
+        import difflib  # only for the hint of a misspelt name
+
         close = difflib.get_close_matches(name_or_path, list(queries), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise QueryError(f"unknown query {name_or_path!r} ({hint}see 'dhr-graph query --list')")

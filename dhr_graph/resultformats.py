@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 import pyoxigraph as ox
@@ -96,6 +95,8 @@ def _json_term(term: Any) -> dict[str, str]:
 
 def as_json(result: QueryResult) -> str:
     """SPARQL 1.1 Query Results JSON Format."""
+    import json  # here: the other formats, a command's usual case, never need it
+
     if result.boolean is not None:
         return json.dumps({"head": {}, "boolean": result.boolean}, indent=2)
     bindings = [{v: _json_term(t) for v, t in row.items()} for row in result.rows]

@@ -21,21 +21,22 @@ import itertools
 import logging
 import os
 import re
-import shutil
 import stat
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent import futures
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .errors import StoreError
 from .iris import is_internal_graph
 from .sparqlscan import refuse_service
+
+if TYPE_CHECKING:  # shutil and concurrent.futures load with the first write: a query never needs them
+    from concurrent.futures import Future
 
 DEFAULT_STORE = "dhr-store"
 MARKER = "DHR-GRAPH-STORE"  # written into every store: how a folder is known to be one
@@ -172,6 +173,8 @@ class GraphStore:
         overlapping files that every later read merges (a fresh 200-review store: 28 table
         files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction). `compact`
         may be a function, asked once the block is done (how much was written is known then)."""
+        import shutil  # here, not at the top: a command that only reads never needs it
+
         self.close()
         real = self.check_writable()
         with _write_lock(real, self.path):
@@ -245,6 +248,8 @@ class BackgroundLoad:
     (`GraphStore.writing`), never on a live store."""
 
     def __init__(self, store: ox.Store, *, lenient: bool = False, ahead: int = 2, workers: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.store, self.lenient, self.ahead, self.workers = store, lenient, ahead, workers
         self._pool = ThreadPoolExecutor(max_workers=workers)
         self._slots = threading.Semaphore(1)  # loads running at once; raised while the caller waits
@@ -258,6 +263,8 @@ class BackgroundLoad:
 
     def _settle(self, most: int) -> None:
         """Wait until at most `most` parts are unwritten, raising the error of a failed one."""
+        from concurrent import futures
+
         while True:
             for f in [f for f in self._pending if f.done()]:
                 self._pending.remove(f)
@@ -382,11 +389,15 @@ def _remove_leftover(folder: Path) -> None:
     if names is None or not all(n == MARKER or _DATABASE_FILE.fullmatch(n) for n in names):
         raise StoreError(f"{folder}: is in the way of the store's working copy and was not made by "
                          "dhr-graph; move it away")
+    import shutil
+
     log.info("removing %s, left by a build that did not finish", folder)
     shutil.rmtree(folder)
 
 
 def _swap_in(staging: Path, path: Path) -> None:
+    import shutil
+
     old = _old(path)
     if path.exists():
         os.rename(path, old)

@@ -17,8 +17,12 @@ import pytest
 
 HEAVY = ("rdflib", "pyshacl", "networkx", "numpy", "scipy", "starlette", "uvicorn", "ssl", "importlib.metadata")
 
+# standard-library modules that only some commands or formats need: a named query in CSV loads none
+# of them (they load with a write, a misspelt query name, or JSON output)
+NOT_FOR_A_QUERY = ("json", "difflib", "shutil", "concurrent.futures", "lzma", "bz2")
+
 _PROBE = """
-import json, sys
+import sys
 from dhr_graph.cli import main
 try:
     main(sys.argv[1:], prog_name="dhr-graph")
@@ -28,14 +32,18 @@ else:
     code = 0
 heavy = {heavy!r}
 own = sorted(m for m in sys.modules if m.startswith("dhr_graph."))
-print(json.dumps({{"code": code, "loaded": [m for m in heavy if m in sys.modules], "own": own}}), file=sys.stderr)
+std = [m for m in {light!r} if m in sys.modules]
+loaded = [m for m in heavy if m in sys.modules]
+import json
+print(json.dumps({{"code": code, "loaded": loaded, "own": own, "std": std}}), file=sys.stderr)
 """
 
 
 def probe(*args: str) -> dict:
     """Run `dhr-graph ARGS` in a new interpreter: its exit code ("code"), which heavy modules it
-    loaded ("loaded"), which of the package's ("own"), and its standard output ("out")."""
-    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
+    loaded ("loaded"), which of the package's ("own"), which of NOT_FOR_A_QUERY ("std"), and its
+    standard output ("out")."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE.format(heavy=HEAVY, light=NOT_FOR_A_QUERY), *args],
                           capture_output=True, text=True, timeout=120)
     return {**json.loads(proc.stderr.strip().splitlines()[-1]), "out": proc.stdout}
 
@@ -65,6 +73,7 @@ def test_a_named_query_loads_no_heavy_library(sample_store: Path) -> None:
     report = probe("query", "shared-agencies", "--store", str(sample_store), "--format", "csv")
     assert report["code"] == 0 and report["out"].splitlines()[0].startswith("label,")
     assert report["loaded"] == []
+    assert report["std"] == []  # nor what only writes, JSON or a misspelt name need
     # nor the modules of other commands, whatever those import (cli/__init__.py: _COMMAND_MODULES)
     assert not {"dhr_graph.cli.export", "dhr_graph.cli.validate", "dhr_graph.rdfexport", "dhr_graph.pipeline",
                 "dhr_graph.validation"} & set(report["own"])
@@ -80,3 +89,11 @@ def test_the_heavy_libraries_still_load_where_they_are_used(sample_store: Path, 
     assert code == 0 and "networkx" in loaded and (tmp_path / "a.graphml").stat().st_size > 0
     code, loaded, _ = loaded_by("themes", "classify", "Police to refer high risk cases to MARAC")
     assert code == 0 and "rdflib" in loaded
+
+
+def test_what_a_query_leaves_out_still_loads_where_it_is_used(sample_store: Path) -> None:
+    """JSON output and the hint for a misspelt query name load their modules when asked for."""
+    report = probe("query", "store-stats", "--store", str(sample_store), "--format", "json")
+    assert report["code"] == 0 and '"vars"' in report["out"] and "json" in report["std"]
+    report = probe("query", "store-stat", "--store", str(sample_store))
+    assert report["code"] == 2 and "difflib" in report["std"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -35,6 +34,7 @@ class _Cli(click.Group):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._modules: dict[str, tuple[str, str]] = {}  # see add_modules
+        self._ran: str | None = None  # the command the last `invoke` ran (see `main`)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:  # no command at all: click shows the help
@@ -45,8 +45,27 @@ class _Cli(click.Group):
         return rest
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _exit_codes(ctx):
-            return super().invoke(ctx)
+        try:
+            with _exit_codes(ctx):
+                return super().invoke(ctx)
+        finally:
+            self._ran = ctx.invoked_subcommand
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as a program. When this is the program itself (the console script or `python -m
+        dhr_graph`: no argument list given) and the command only read (`_ENDS_AT_ONCE`), the
+        process ends as soon as its output is flushed, without Python's shutdown (cli/ending.py)."""
+        self._ran = None
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as exc:
+            argv = args[0] if args else kwargs.get("args")
+            standalone = args[3] if len(args) > 3 else kwargs.get("standalone_mode", True)
+            if argv is None and standalone and self._ran in _ENDS_AT_ONCE:
+                from .ending import end_now
+
+                end_now(exc.code)  # returns when that is not safe
+            raise
 
     def add_modules(self, commands: dict[str, tuple[str, str]]) -> None:
         """Commands defined in modules of this package, imported when first looked up (click's
@@ -224,6 +243,8 @@ def parse_cmd(pages: tuple[Path, ...], fmt: str, strict: bool, registry_files: t
             click.echo(f"warning: {warning}", err=True)
         reviews.append(review)
     if fmt == "json":
+        import json
+
         click.echo(json.dumps([review_json(r) for r in reviews], indent=2, ensure_ascii=False))
     elif fmt == "csv":
         click.echo(reviews_csv(reviews), nl=False)
@@ -396,6 +417,10 @@ def publish_cmd(ctx: click.Context, store: Path | None, url: str, timeout: float
     click.echo(f"{send} {len(report.sent)} graphs ({report.quads} quads, {size}), {report.unchanged} unchanged, "
                f"{delete} {len(report.deleted)}: {report.target}")
 
+
+#: Commands that write nothing and leave nothing to close or wait for: run as the program,
+#: they end without Python's shutdown (`_Cli.main`, cli/ending.py).
+_ENDS_AT_ONCE = frozenset({"query", "stats"})
 
 #: Commands that live in their own modules (one module per concern): name -> (module, attribute).
 #: Each module is imported when its command is looked up (to run it, or for --help), so a
