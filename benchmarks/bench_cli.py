@@ -7,7 +7,17 @@ one already built, which is only read), each run times, alternating:
 - `python -c "import dhr_graph.cli"`, the package's import cost (wall minus the floor);
 - `dhr-graph query NAME --store S --format csv`, the console script, stdout discarded;
 and, with --baseline-bin, the same two commands of another installation (for example the `main`
-branch's virtual environment), so that before and after are measured in the same run.
+branch's virtual environment), so that before and after are measured in the same run. The
+baseline runs without this process's PYTHONPATH (so a branch run as `PYTHONPATH=TREE` from a shared
+virtual environment is compared with that environment's own installation), or with
+--baseline-pythonpath.
+
+Bytecode: an installed package has its modules compiled (pip writes the .pyc files), but a
+machine with PYTHONDONTWRITEBYTECODE set (this VM's environment) makes every command compile the
+package's sources again, about 12 ms of CPU that no user pays. By default the commands run with
+their bytecode cached in a private folder (PYTHONPYCACHEPREFIX, under the benchmark's temporary
+folder: nothing is written beside any source), filled by one untimed run of each command first;
+--no-bytecode-cache runs them with the environment as it is (what rounds up to four measured).
 In process, the query is run through the library API (`queries.run` and `formats.render` to CSV,
 the store opened once) after a warm-up run. Every figure is a median of --runs runs, as wall time
 and as CPU time (user + system: on a shared, loaded machine the wall time of a short process is
@@ -44,10 +54,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(argv: list[str], cwd: Path) -> Times:
+def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Times:
     """Wall and CPU time of one process (stdout discarded; a failure stops the benchmark)."""
     cpu, start = _children_cpu(), time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip()}")
@@ -74,20 +84,47 @@ def in_process(store: Path, name: str, runs: int) -> Times:
     return _medians(times)
 
 
-def measure(store: Path, runs: int, bins: dict[str, Path], queries: tuple[str, ...]) -> dict[str, dict[str, Times]]:
+def environments(bins: dict[str, Path], baseline_pythonpath: str | None, bytecode: Path | None
+                 ) -> dict[str, dict[str, str]]:
+    """Each installation's environment: this process's, the baseline's without its PYTHONPATH
+    (or with --baseline-pythonpath), and with `bytecode` a private bytecode cache (see above)."""
+    envs = {}
+    for who in bins:
+        env = dict(os.environ)
+        if who != "this branch":
+            env.pop("PYTHONPATH", None)
+            if baseline_pythonpath:
+                env["PYTHONPATH"] = baseline_pythonpath
+        if bytecode is not None:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(bytecode / who.replace("/", "-"))
+        envs[who] = env
+    return envs
+
+
+def measure(store: Path, runs: int, bins: dict[str, Path], queries: tuple[str, ...], *,
+            baseline_pythonpath: str | None = None, bytecode_cache: bool = True) -> dict[str, dict[str, Times]]:
     """Medians: {installation: {"python": .., "import": .., NAME: ..}}, and {"in process": {NAME: ..}}."""
     samples: dict[str, dict[str, list[Times]]] = {who: {} for who in bins}
     with tempfile.TemporaryDirectory(prefix="dhr-bench-cli-") as empty:
-        cwd = Path(empty)
+        cwd = Path(empty) / "cwd"
+        cwd.mkdir()
+        envs = environments(bins, baseline_pythonpath, Path(empty) / "pycache" if bytecode_cache else None)
+
+        def commands(bindir: Path) -> dict[str, list[str]]:
+            python, cli = str(bindir / "python"), str(bindir / "dhr-graph")
+            return {"python": [python, "-c", "pass"], "import": [python, "-c", "import dhr_graph.cli"],
+                    **{name: [cli, "query", name, "--store", str(store), "--format", "csv"] for name in queries}}
+
+        if bytecode_cache:  # one untimed run of each command fills its installation's cache
+            for who, bindir in bins.items():
+                for argv in commands(bindir).values():
+                    timed(argv, cwd, envs[who])
         for _ in range(runs):
             for who, bindir in bins.items():  # alternating, so that drift hits every installation alike
-                python, cli = str(bindir / "python"), str(bindir / "dhr-graph")
                 s = samples[who]
-                s.setdefault("python", []).append(timed([python, "-c", "pass"], cwd))
-                s.setdefault("import", []).append(timed([python, "-c", "import dhr_graph.cli"], cwd))
-                for name in queries:
-                    s.setdefault(name, []).append(timed([cli, "query", name, "--store", str(store), "--format", "csv"],
-                                                        cwd))
+                for key, argv in commands(bindir).items():
+                    s.setdefault(key, []).append(timed(argv, cwd, envs[who]))
     out = {who: {k: _medians(v) for k, v in s.items()} for who, s in samples.items()}
     out["in process"] = {name: in_process(store, name, runs) for name in queries}
     return out
@@ -124,6 +161,10 @@ def main() -> None:
     parser.add_argument("--baseline-bin", type=Path, default=None,
                         help="bin folder of another installation to compare with (e.g. /work/main/.venv/bin)")
     parser.add_argument("--baseline-name", default="baseline", help="its name in the tables (e.g. main)")
+    parser.add_argument("--baseline-pythonpath", default=None,
+                        help="PYTHONPATH of the baseline's commands (default: none, whatever this process has)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="run the commands with the environment's bytecode setting (see above)")
     parser.add_argument("--no-readme", action="store_true", help="print the tables only")
     args = parser.parse_args()
     store = args.store or corpus_store(args.reviews, args.work)[1]
@@ -132,14 +173,18 @@ def main() -> None:
         bins = {args.baseline_name: args.baseline_bin, **bins}
     queries = tuple(args.queries)
     load_before = os.getloadavg()
-    results = measure(store, args.runs, bins, queries)
+    results = measure(store, args.runs, bins, queries, baseline_pythonpath=args.baseline_pythonpath,
+                      bytecode_cache=not args.no_bytecode_cache)
+    compiled = ("the environment's own setting (PYTHONDONTWRITEBYTECODE="
+                f"{os.environ.get('PYTHONDONTWRITEBYTECODE', 'unset')})" if args.no_bytecode_cache
+                else "cached, as an installed package has it (a private PYTHONPYCACHEPREFIX, filled by an untimed run)")
     load_after = os.getloadavg()
     body = (f"`python benchmarks/bench_cli.py {shlex.join(sys.argv[1:])}` (target, issue 17: `dhr-graph query NAME` "
             f"costs at most 100 ms more than the same query in process).\n\n"
             f"Store: {store.name}, {args.runs} runs, medians; Python {platform.python_version()}, "
             f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after "
-            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). \"extra\": the command's time minus the "
-            f"same query's in process.\n\nWall time (ms):\n\n" + table(results, queries, 0)
+            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); bytecode of the commands: {compiled}. "
+            f"\"extra\": the command's time minus the same query's in process.\n\nWall time (ms):\n\n" + table(results, queries, 0)
             + "\n\nCPU time, user + system (ms):\n\n" + table(results, queries, 1))
     print(body)
     if not args.no_readme:
