@@ -92,3 +92,29 @@ def test_names_that_are_not_bundled_query_files_are_still_refused() -> None:
     for name in ("../queries/shared-agencies", ".hidden", "queries/store-stats"):
         with pytest.raises(QueryError, match="unknown query"):
             queries.get_query(name)
+
+
+def test_a_store_kept_for_the_end_is_released_when_main_returns(sample_store: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a process that goes on after the command (tests, embedding code), the store a query
+    kept open until the end is closed when `main` returns, as before."""
+    import gc
+    import weakref
+
+    from click.testing import CliRunner
+
+    from dhr_graph import cli
+
+    opened: list[weakref.ref[object]] = []
+    real = cli.open_store
+
+    def open_store(path: Path | None) -> object:
+        gs = real(path)
+        opened.append(weakref.ref(gs))
+        return gs
+
+    monkeypatch.setattr(cli, "open_store", open_store)
+    result = CliRunner().invoke(cli.main, ["query", "store-stats", "--store", str(sample_store), "--format", "csv"])
+    assert result.exit_code == 0 and result.output.startswith("what,count\nreviews,1\n")
+    gc.collect()
+    assert len(opened) == 1 and opened[0]() is None

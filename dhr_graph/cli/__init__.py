@@ -35,6 +35,7 @@ class _Cli(click.Group):
         super().__init__(*args, **kwargs)
         self._modules: dict[str, tuple[str, str]] = {}  # see add_modules
         self._ran: str | None = None  # the command the last `invoke` ran (see `main`)
+        self._kept: list[object] = []  # see keep_until_exit
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:  # no command at all: click shows the help
@@ -66,6 +67,15 @@ class _Cli(click.Group):
 
                 end_now(exc.code)  # returns when that is not safe
             raise
+        finally:
+            self._kept.clear()
+
+    def keep_until_exit(self, thing: object) -> None:
+        """Keep a read-only resource (an open store) until `main` returns, so that a process that
+        ends at once (see `main`) leaves its closing to the operating system: closing a store
+        frees every table and cached block one by one, about 5 ms of a short query. Otherwise
+        it is released when `main` returns, as before."""
+        self._kept.append(thing)
 
     def add_modules(self, commands: dict[str, tuple[str, str]]) -> None:
         """Commands defined in modules of this package, imported when first looked up (click's
@@ -326,7 +336,9 @@ def query_cmd(query: str | None, store: Path | None, params: tuple[str, ...], fm
         remote = RemoteStore(endpoint, timeout=timeout, max_bytes=int(max_response_mb * 2**20))
         result = run(remote, nq, values)
     else:
-        result = run(open_store(store), nq, values, allow_service=allow_service)
+        gs = open_store(store)
+        main.keep_until_exit(gs)
+        result = run(gs, nq, values, allow_service=allow_service)
     click.echo(render(result, fmt, wide=wide), nl=False)
 
 
@@ -352,6 +364,7 @@ def stats_cmd(store: Path | None, fmt: str) -> None:
 
     integer = ox.NamedNode(PREFIXES["xsd"] + "integer")
     gs = open_store(store)
+    main.keep_until_exit(gs)
     result = run(gs, get_query("store-stats"))
     extra = [("named graphs", len(gs.named_graphs(internal=True))), ("quads (triples x graphs)", len(gs))]
     result.rows += [{"what": ox.Literal(what), "count": ox.Literal(str(n), datatype=integer)}
