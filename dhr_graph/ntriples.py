@@ -41,9 +41,15 @@ def public_graphs(store: GraphStore) -> list[GraphName]:
     return graphs + named
 
 
+def graph_bytes(store: GraphStore, graph: GraphName) -> bytes:
+    """One graph as N-Triples, UTF-8 bytes as Oxigraph writes them (empty for an empty graph): the one
+    place the toolkit reads a graph out of the store whole (exports, descriptions, publishing)."""
+    return store.store.dump(None, ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+
+
 def graph_text(store: GraphStore, graph: GraphName) -> str:
     """One graph as N-Triples text (empty string for an empty graph)."""
-    return (store.store.dump(None, ox.RdfFormat.N_TRIPLES, from_graph=graph) or b"").decode("utf-8")
+    return graph_bytes(store, graph).decode("utf-8")
 
 
 def graph_lines(text: str) -> list[str]:

@@ -123,9 +123,11 @@ def _prefix_header() -> str:
 def _trig_block(graph: GraphName, text: str) -> bytes:
     """One graph as a TriG block, from its N-Triples text by Oxigraph's Turtle writer (3x quicker
     than reading the graph from the store again); the document declares the prefixes once at
-    its top, so the writer's own declarations are left out."""
-    turtle = ox.serialize(ox.parse(text.encode(), ox.RdfFormat.N_TRIPLES), None, ox.RdfFormat.TURTLE,
-                          prefixes=PREFIXES) or b""
+    its top, so the writer's own declarations are left out. The text is the store's own
+    N-Triples dump (the N-Quads export writes it as it is), so it is parsed leniently: the
+    parser skips checking every IRI again, about half of this step's time, same terms."""
+    turtle = ox.serialize(ox.parse(text.encode(), ox.RdfFormat.N_TRIPLES, lenient=True), None,
+                          ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
     start = 0
     while turtle.startswith((b"@prefix ", b"@base "), start):
         start = turtle.index(b"\n", start) + 1

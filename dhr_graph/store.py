@@ -142,6 +142,13 @@ class GraphStore:
     def __len__(self) -> int:
         return len(self.store)
 
+    def count_of_type(self, class_iri: str) -> int:
+        """How many `rdf:type` statements name `class_iri`, over every graph: each review is typed
+        once, in its own graph, so for `dhr:Review` this is the number of reviews stored. Counted in
+        the store's index, without a query."""
+        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        return sum(1 for _ in self.store.quads_for_pattern(None, rdf_type, ox.NamedNode(class_iri), None))
+
     def quads(self, graph_iri: str | None = None, *, internal: bool = False) -> Iterator[ox.Quad]:
         """Every quad (of one graph), as exports and publishing read them: the toolkit's internal
         graphs (`iris.is_internal_graph`) are left out unless `internal` or asked for by name."""
