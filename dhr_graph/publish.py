@@ -93,7 +93,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
     part-way (what was confirmed before stays recorded), RemoteError when nothing could be done.
     """
     base = netsafe.target(graph_store_url, "Graph Store endpoint")
-    # the store is opened first: a missing store is an error before anything else
+    # public_graphs opens the store first: a missing store is an error before the record is read
     local = [g.value if isinstance(g, ox.NamedNode) else DEFAULT_GRAPH for g in public_graphs(store)]
     record = PublishRecord(record_folder(store.real_path), base.display)
     report = PublishReport(base.display, str(record.path), dry_run=dry_run)

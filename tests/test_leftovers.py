@@ -52,7 +52,7 @@ def test_trig_blocks_are_what_a_checked_read_of_the_same_text_gives(tricky_store
                               prefixes=PREFIXES) or b""
         body = b"".join(line for line in strict.splitlines(keepends=True) if not line.startswith(b"@prefix "))
         assert isinstance(graph, ox.NamedNode)
-        assert _trig_block(graph, text) == b"<" + graph.value.encode() + b"> {\n" + body + b"}\n"
+        assert _trig_block(graph, text.encode()) == b"<" + graph.value.encode() + b"> {\n" + body + b"}\n"
         blocks += 1
     assert blocks == 2
 
