@@ -34,7 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import StoreError
-from .iris import is_internal_graph
+from .iris import PREFIXES, is_internal_graph
 from .sparqlscan import refuse_service
 
 DEFAULT_STORE = "dhr-store"
@@ -146,7 +146,7 @@ class GraphStore:
         """How many `rdf:type` statements name `class_iri`, over every graph: each review is typed
         once, in its own graph, so for `dhr:Review` this is the number of reviews stored. Counted in
         the store's index, without a query."""
-        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
         return sum(1 for _ in self.store.quads_for_pattern(None, rdf_type, ox.NamedNode(class_iri), None))
 
     def quads(self, graph_iri: str | None = None, *, internal: bool = False) -> Iterator[ox.Quad]:
