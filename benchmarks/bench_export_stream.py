@@ -7,8 +7,9 @@ alike:
   as TriG with the toolkit's prefixes;
 - this toolkit: `dhr-graph export --format F` (the streaming export, with its description);
 - optionally another checkout's CLI (`--compare CLI`, e.g. main's `.venv/bin/dhr-graph`).
-Wall time and the child's peak resident memory (`ru_maxrss` from `os.wait4`) are reported as
-medians of --runs runs, as a Markdown table, with the load average at start and end.
+Wall time, CPU time (user + system) and the child's peak resident memory (`ru_maxrss` from
+`os.wait4`) are reported as medians of --runs runs, as a Markdown table, with the load average at
+start and end. On a shared machine the CPU ratios are the steadier ones.
 
     python benchmarks/bench_export_stream.py [--store DIR] [--runs 3] [--formats nq,trig,jsonld]
         [--compare /work/main/.venv/bin/dhr-graph] [--compare-formats nq,trig,jsonld]
@@ -38,8 +39,8 @@ with open(sys.argv[3], "wb") as out:
 """
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one child process (which must succeed)."""
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MB and CPU seconds of one child process (which must succeed)."""
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -48,7 +49,7 @@ def measure(command: list[str]) -> tuple[float, float]:
     error = child.stderr.read().decode() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({child.returncode}): {error.strip()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         store = work / "store"
         shutil.copytree(args.store, store)
         ours = [sys.executable, "-m", "dhr_graph", "export", "--store", str(store)]
-        results: dict[str, list[tuple[float, float]]] = {}
+        results: dict[str, list[tuple[float, float, float]]] = {}
         load_start = os.getloadavg()
         for run in range(args.runs):
             for fmt in formats:
@@ -83,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
                                   [args.compare, "export", "--store", str(store), "--format", fmt,
                                    "-o", str(work / f"other.{fmt}")]))
                 for label, command in steps:
-                    seconds, peak = measure(command)
-                    results.setdefault(label, []).append((seconds, peak))
-                    print(f"run {run + 1} {label}: {seconds:.2f} s, {peak:.0f} MB (load {os.getloadavg()[0]:.1f})",
-                          flush=True)
+                    seconds, peak, cpu = measure(command)
+                    results.setdefault(label, []).append((seconds, peak, cpu))
+                    print(f"run {run + 1} {label}: {seconds:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB "
+                          f"(load {os.getloadavg()[0]:.1f})", flush=True)
                 for leftover in work.glob("*.*"):
                     if leftover.is_file():
                         leftover.unlink()
@@ -96,18 +97,25 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nExport benchmark: {args.store}, medians of {args.runs} runs; load average "
           f"{load_start[0]:.1f} at start, {load_end[0]:.1f} at end ({os.cpu_count()} cores)\n")
-    print("| step | seconds | peak MB |\n|---|---:|---:|")
-    medians = {}
+    print("| step | seconds | CPU seconds | peak MB |\n|---|---:|---:|---:|")
+    medians, cpus = {}, {}
     for label, values in results.items():
         seconds = statistics.median(v[0] for v in values)
         peak = statistics.median(v[1] for v in values)
         medians[label] = seconds
-        print(f"| {label} | {seconds:.2f} | {peak:.0f} |")
+        cpus[label] = statistics.median(v[2] for v in values)
+        print(f"| {label} | {seconds:.2f} | {cpus[label]:.2f} | {peak:.0f} |")
     print()
     for fmt in ("nq", "trig"):
         base, mine = medians.get(f"store dump ({fmt}, baseline)"), medians.get(f"dhr-graph export --format {fmt}")
         if base and mine:
-            print(f"{fmt}: export / store dump = {mine / base:.2f} (target <= 1.5)")
+            print(f"{fmt}: export / store dump = {mine / base:.2f} wall, "
+                  f"{cpus[f'dhr-graph export --format {fmt}'] / cpus[f'store dump ({fmt}, baseline)']:.2f} CPU "
+                  "(target <= 1.5)")
+        other = medians.get(f"compared CLI export --format {fmt}")
+        if base and other:
+            print(f"{fmt}: compared CLI / store dump = {other / base:.2f} wall, "
+                  f"{cpus[f'compared CLI export --format {fmt}'] / cpus[f'store dump ({fmt}, baseline)']:.2f} CPU")
     nq, jsonld = medians.get("dhr-graph export --format nq"), medians.get("dhr-graph export --format jsonld")
     if nq and jsonld:
         print(f"jsonld: export / N-Quads export = {jsonld / nq:.2f} (target <= 3)")

@@ -35,7 +35,7 @@ from rdflib.term import Node
 
 from . import resources
 from .errors import InputError
-from .agencynames import STOPWORDS, WORD, clean, closest, normalise, without_nhs, word_key, written_as_name
+from .agencynames import STOPWORDS, WORD, NameShapes, clean, closest, normalise, without_nhs, word_key
 from .areabodies import AreaBodies
 from .geography import Geography, PartnershipArea
 from .inputfiles import read_turtle
@@ -99,6 +99,7 @@ class Registry:
         self._mention_first = {k.split()[0] for k in mention_keys if k}
         self._mention_max = max((len(k.split()) for k in mention_keys), default=1)
         self._mention_trie = MentionTrie(mention_keys)
+        self._name_shapes = NameShapes()
 
     # ------------------------------------------------------------------ loading
 
@@ -420,7 +421,7 @@ class Registry:
                 if not looked or looked[0].entry.kind == "group":
                     continue
                 span = text[words[i].start():words[i + length - 1].end()]
-                if not written_as_name(span, looked[0].form, text, words[i].start()):
+                if not self._name_shapes.written_as_name(span, looked[0].form, text, words[i].start()):
                     continue
                 res = self.resolve(span, csp, published, minter)
                 if res.method in ("exact", "alias", "acronym", "generic", "area", "function", "date") \

@@ -128,20 +128,44 @@ def _close(x: str, y: str) -> bool:
 
 
 def written_as_name(span: str, form: str, text: str, start: int) -> bool:
-    """Whether words found in running text are written as the name of a body."""
-    shape = _name_shape(span, form)
-    if shape == _UNLESS_OPENING:
-        return not _opens_sentence(text, start)  # "Respect the wishes..." opens a sentence; not the charity
-    return shape == _NAME
+    """Whether words found in running text are written as the name of a body (uncached: a
+    registry keeps its own cache, `NameShapes`)."""
+    return _judge(_name_shape(span, form), text, start)
+
+
+class NameShapes:
+    """`written_as_name` with a cache of its own: a build meets the same few thousand (span, form)
+    pairs in tens of thousands of texts. Each registry holds one, so the cache's memory goes with
+    the registry instead of staying for the whole process."""
+
+    def __init__(self, size: int = 1 << 16) -> None:
+        self.size = size  # pairs kept at most; the cache starts again when full (a plain dict: picklable)
+        self._shapes: dict[tuple[str, str], int] = {}
+
+    def written_as_name(self, span: str, form: str, text: str, start: int) -> bool:
+        shape = self._shapes.get((span, form))
+        if shape is None:
+            if len(self._shapes) >= self.size:
+                self._shapes.clear()
+            shape = self._shapes[span, form] = _name_shape(span, form)
+        return _judge(shape, text, start)
+
+    def cached(self) -> int:
+        """How many (span, form) pairs the cache holds."""
+        return len(self._shapes)
 
 
 _NOT_NAME, _NAME, _UNLESS_OPENING = 0, 1, 2
 
 
-@lru_cache(maxsize=65536)
+def _judge(shape: int, text: str, start: int) -> bool:
+    if shape == _UNLESS_OPENING:
+        return not _opens_sentence(text, start)  # "Respect the wishes..." opens a sentence; not the charity
+    return shape == _NAME
+
+
 def _name_shape(span: str, form: str) -> int:
-    """How `span` is written against the registered `form`, apart from where it stands: cached, as
-    a build meets the same few thousand (span, form) pairs in tens of thousands of texts."""
+    """How `span` is written against the registered `form`, apart from where it stands."""
     letters = _NON_WORD.sub("", form)
     if letters.isupper() or any(c.isdigit() for c in letters) or (letters and not letters.islower()
                                                                  and len(form.split()) == 1 and len(letters) <= 6):

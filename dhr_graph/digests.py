@@ -12,6 +12,12 @@ that changes the graph (the page, the registry, the themes, the base IRI, the to
 version) or the checks (shapes, reference data) changes the digest. The same graph records the
 fingerprint of the reference files last loaded into the store, so that a build loads them again
 only when they change.
+
+Publishing (publish.graph_digest) hashes graphs separately, on purpose: it asks whether a server
+holds exactly what the store holds now, for every public graph (registry, links, reference data
+too), build time included and checks excluded, after the graph is stored; this digest asks,
+before anything is written, whether a build would write the same review graph again. Either
+one standing in for the other would re-send graphs that did not change or skip ones that did.
 """
 
 from __future__ import annotations

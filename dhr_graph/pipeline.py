@@ -377,7 +377,7 @@ def _build(
 def _live_reviews(gs: GraphStore) -> int:
     """How many reviews the live store holds (0 when there is none yet)."""
     try:
-        return sum(1 for _ in gs.store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(f"{DHR}Review"), None))
+        return gs.count_of_type(f"{DHR}Review")
     except DhrGraphError:  # no store yet (or one that writing() will report on)
         return 0
     finally:

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from . import netsafe
 from .errors import RemoteError
 from .netsafe import TIMEOUT_S
-from .ntriples import public_graphs
+from .ntriples import graph_bytes, public_graphs
 from .publish_record import DEFAULT_GRAPH, Entry, PublishRecord, record_folder
 from .remote import _default, _expect_success
 from .store import GraphStore
@@ -93,7 +93,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
     part-way (what was confirmed before stays recorded), RemoteError when nothing could be done.
     """
     base = netsafe.target(graph_store_url, "Graph Store endpoint")
-    source = store.store  # opened first: a missing store is an error before anything else
+    # public_graphs opens the store first: a missing store is an error before the record is read
     local = [g.value if isinstance(g, ox.NamedNode) else DEFAULT_GRAPH for g in public_graphs(store)]
     record = PublishRecord(record_folder(store.real_path), base.display)
     report = PublishReport(base.display, str(record.path), dry_run=dry_run)
@@ -203,7 +203,7 @@ def publish(store: GraphStore, graph_store_url: str, timeout: float = TIMEOUT_S,
         for iri in local:
             if failed.is_set():
                 return
-            body = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph_of(iri)) or b""
+            body = graph_bytes(store, graph_of(iri))
             digest, triples = graph_digest(body)
             unchanged = not full and report.stale_record is None and record.graphs.get(iri) == Entry(digest, triples)
             if unchanged and not verify:

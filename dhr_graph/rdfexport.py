@@ -22,7 +22,7 @@ from . import resources
 from .errors import OutputError
 from .iris import PREFIXES
 from .jsonld import JsonLdWriter
-from .ntriples import GraphName, graph_lines, graph_token, iterate_graphs, union_lines
+from .ntriples import GraphName, graph_lines, graph_token, iterate_graph_bytes, iterate_graphs, union_lines
 from .outputs import OutputFiles, is_stream
 from .rdfformats import RDF_FORMATS, void_path
 from .store import GraphStore
@@ -89,15 +89,15 @@ def write_export(store: GraphStore, handle: IO[bytes], fmt: str, tally: Tally) -
     so an identical store gives identical bytes."""
     rdf_format, _ = RDF_FORMATS[fmt]
     if fmt == "nq":
-        for graph, text in iterate_graphs(store):
-            tally.add_graph(graph, graph_lines(text))
-            token = graph_token(graph)
-            handle.write((text.replace(" .\n", f" {token} .\n") if token else text).encode("utf-8"))
+        for graph, data in iterate_graph_bytes(store):
+            tally.add_graph(graph, graph_lines(data.decode("utf-8")))
+            token = graph_token(graph).encode("utf-8")
+            handle.write(data.replace(b" .\n", b" " + token + b" .\n") if token else data)
     elif fmt == "trig":
         handle.write(_prefix_header().encode("utf-8"))
-        for graph, text in iterate_graphs(store):
-            tally.add_graph(graph, graph_lines(text))
-            handle.write(_trig_block(graph, text))
+        for graph, data in iterate_graph_bytes(store):
+            tally.add_graph(graph, graph_lines(data.decode("utf-8")))
+            handle.write(_trig_block(graph, data))
     elif fmt == "jsonld":
         writer = JsonLdWriter(handle, jsonld_context())
         writer.start()
@@ -120,12 +120,14 @@ def _prefix_header() -> str:
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
 
 
-def _trig_block(graph: GraphName, text: str) -> bytes:
-    """One graph as a TriG block, from its N-Triples text by Oxigraph's Turtle writer (3x quicker
+def _trig_block(graph: GraphName, data: bytes) -> bytes:
+    """One graph as a TriG block, from its N-Triples (UTF-8 bytes) by Oxigraph's Turtle writer (3x quicker
     than reading the graph from the store again); the document declares the prefixes once at
-    its top, so the writer's own declarations are left out."""
-    turtle = ox.serialize(ox.parse(text.encode(), ox.RdfFormat.N_TRIPLES), None, ox.RdfFormat.TURTLE,
-                          prefixes=PREFIXES) or b""
+    its top, so the writer's own declarations are left out. The text is the store's own
+    N-Triples dump (the N-Quads export writes it as it is), so it is parsed leniently: the
+    parser skips checking every IRI again, a third of this step's time, with the same terms."""
+    turtle = ox.serialize(ox.parse(data, ox.RdfFormat.N_TRIPLES, lenient=True), None,
+                          ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
     start = 0
     while turtle.startswith((b"@prefix ", b"@base "), start):
         start = turtle.index(b"\n", start) + 1

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .errors import StoreError
-from .iris import is_internal_graph
+from .iris import PREFIXES, is_internal_graph
 from .sparqlscan import refuse_service
 
 if TYPE_CHECKING:  # shutil and concurrent.futures load with the first write: a query never needs them
@@ -142,6 +142,13 @@ class GraphStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+    def count_of_type(self, class_iri: str) -> int:
+        """How many `rdf:type` statements name `class_iri`, over every graph: each review is typed
+        once, in its own graph, so for `dhr:Review` this is the number of reviews stored. Counted in
+        the store's index, without a query."""
+        rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+        return sum(1 for _ in self.store.quads_for_pattern(None, rdf_type, ox.NamedNode(class_iri), None))
 
     def quads(self, graph_iri: str | None = None, *, internal: bool = False) -> Iterator[ox.Quad]:
         """Every quad (of one graph), as exports and publishing read them: the toolkit's internal

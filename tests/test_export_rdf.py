@@ -159,7 +159,7 @@ def test_failed_export_leaves_no_file(store, tmp_path: Path, monkeypatch: pytest
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ntriples, "graph_text", broken)  # what every export reads the store through
+    monkeypatch.setattr(ntriples, "graph_bytes", broken)  # what every export reads the store through
     with pytest.raises(OutputError, match="dhr.trig: cannot write: disk full"):
         export_rdf(store, tmp_path / "dhr.trig", "trig")
     assert list(tmp_path.iterdir()) == []

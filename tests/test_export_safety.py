@@ -231,7 +231,7 @@ def test_failed_export_removes_the_folders_it_made(store, tmp_path: Path, monkey
 
     # the store is read graph by graph: directly for the graph formats, through the union for
     # the triple formats
-    monkeypatch.setattr(ntriples, "graph_text", broken)
+    monkeypatch.setattr(ntriples, "graph_bytes", broken)
     with pytest.raises(OutputError, match="disk full"):
         export_rdf(store, tmp_path / "a" / "b" / "dhr.nt", "nt")
     assert list(tmp_path.iterdir()) == []

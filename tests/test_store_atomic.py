@@ -117,16 +117,16 @@ def test_failed_export_leaves_no_partial_file(tmp_path: Path, sample_store: Path
     target = tmp_path / "out" / "dhr.trig"
     target.parent.mkdir()
     target.write_text("previous export\n", encoding="utf-8")
-    real_graph_text = ntriples.graph_text
+    real_graph_bytes = ntriples.graph_bytes
     calls = []
 
     def half_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) > 2:  # two graphs reach the temporary file...
             raise OSError(28, "No space left on device")  # ...then the disk fills up
-        return real_graph_text(*args, **kwargs)
+        return real_graph_bytes(*args, **kwargs)
 
-    monkeypatch.setattr(ntriples, "graph_text", half_then_fail)
+    monkeypatch.setattr(ntriples, "graph_bytes", half_then_fail)
     with pytest.raises(OSError):
         export.export_rdf(GraphStore(sample_store), target, "trig")
     assert target.read_text(encoding="utf-8") == "previous export\n"  # the old file is untouched

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import resources
+from ..errors import InputError
 from ..inputfiles import turtle_quads
 from ..iris import DHR, SCHEME
 
@@ -63,20 +64,17 @@ class Settings:
         stated = 0.0
         for iri, props in values.items():
             name = iri.rsplit("/", 1)[-1]
-            min_score = float(props.get(_DHR + "minScore", ["0"])[0])
+            setting = _Numbers(path, iri, props)
+            min_score = setting.real("minScore", 0.0)
             if name == STATED_REPEAT:
                 stated = min_score
                 patterns = [re.compile(rf"\b(?:{p})\b", re.IGNORECASE)
                             for p in sorted(props.get(_DHR + "matchPattern", []))]
                 continue
-            max_links = props.get(_DHR + "maxLinks")
-            max_shares = props.get(_DHR + "maxEvidence")
-            max_count = props.get(_DHR + "maxDocumentCount")
-            bases[name] = BasisSettings(name, iri, min_score, int(max_links[0]) if max_links else None,
-                                        float(props.get(_DHR + "maxDocumentFrequency", ["1"])[0]),
-                                        int(props.get(_DHR + "documentFrequencyFloor", ["1"])[0]),
-                                        int(max_shares[0]) if max_shares else None,
-                                        int(max_count[0]) if max_count else None)
+            floor = setting.whole("documentFrequencyFloor")
+            bases[name] = BasisSettings(name, iri, min_score, setting.whole("maxLinks"),
+                                        setting.real("maxDocumentFrequency", 1.0), 1 if floor is None else floor,
+                                        setting.whole("maxEvidence"), setting.whole("maxDocumentCount"))
         missing = set(BASES) - set(bases)
         if missing:
             raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")
@@ -101,3 +99,31 @@ class Settings:
                 found = found or m.group(0)
                 text = pattern.sub(" ", text)
         return found, text
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """The numeric settings of one basis: a value that is not a number is a one-line error naming
+    the file and the setting, as for any other bad input file."""
+
+    path: Path
+    iri: str
+    props: dict[str, list[str]]
+
+    def _first(self, prop: str) -> str | None:
+        found = self.props.get(_DHR + prop)
+        return found[0] if found else None
+
+    def whole(self, prop: str) -> int | None:
+        value = self._first(prop)
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            raise InputError(str(self.path), f"<{self.iri}> dhr:{prop} {value!r} is not a whole number") from None
+
+    def real(self, prop: str, default: float) -> float:
+        value = self._first(prop)
+        try:
+            return default if value is None else float(value)
+        except ValueError:
+            raise InputError(str(self.path), f"<{self.iri}> dhr:{prop} {value!r} is not a number") from None
