@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import urllib.request
-from http.server import ThreadingHTTPServer
 
 import pyoxigraph as ox
 import pytest
@@ -19,7 +18,7 @@ from dhr_graph.store import GraphStore
 from dhr_graph import httpdigest
 from dhr_graph.httpdigest import DigestState
 
-from .servers import QuietHandler
+from .servers import QuietHandler, QuietServer
 
 CHALLENGE = ('Digest realm="testrealm@host.com", qop="auth,auth-int", '
              'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"')
@@ -81,9 +80,7 @@ class _DigestOnly(QuietHandler):
     do_GET = do_PUT = do_DELETE = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(QuietServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _DigestOnly)
         self.stored: list[tuple[str, str, bytes]] = []

@@ -22,7 +22,6 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -273,12 +272,10 @@ def _oxigraph_on(data: Path, port: int) -> subprocess.Popen:
 
 # ---------------------------------------------------------------- interruptions
 
-class _Forwarder(ThreadingHTTPServer):
+class _Forwarder(servers.QuietServer):
     """A server in front of the real Oxigraph: forwards every request, except that after `limit`
     PUTs it answers 503 (`mode == "fail"`) or holds each further PUT until `release` is set
     (`held` is set once both of publish's workers wait on a held PUT)."""
-
-    daemon_threads = True
 
     def __init__(self, upstream: str, mode: str, limit: int) -> None:
         super().__init__(("127.0.0.1", 0), _Forward)
