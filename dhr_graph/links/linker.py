@@ -1,9 +1,10 @@
 """The links of any set of reviews, basis by basis (`Linker`), from the scoring's indexes.
 
 Each review keeps its strongest links to *earlier* reviews (by publication month, then key), at
-most `dhr:maxLinks` per basis, above `dhr:minScore` (settings.py). So a review's links depend
-only on it and on the reviews before it, which is what lets refresh.py recompute only a few
-reviews' links when one is added.
+most `dhr:maxLinks` per basis, above `dhr:minScore`, and where a basis sets `dhr:maxCandidates`
+only among that many reviews just before it (settings.py). So a review's links depend only on it
+and on the reviews before it, which is what lets refresh.py recompute only a few reviews' links
+when one is added.
 """
 
 from __future__ import annotations
@@ -116,20 +117,22 @@ class Linker:
         out: set[int] = set()
         recs = self.recs
         rec_rows = np.asarray([i for p in changed for i in recs.of_review.get(p, [])], dtype=np.int64)
-        for m, rows, k, to_review in (
-            (self.org, np.asarray(changed, dtype=np.int64), cfg[ORGANISATION].max_links, None),
-            (self.theme, np.asarray(changed, dtype=np.int64), cfg[THEME].max_links, None),
-            (recs.text, rec_rows, cfg[RECURRING].max_links, recs.text.pos),
+        for m, rows, name, to_review in (
+            (self.org, np.asarray(changed, dtype=np.int64), ORGANISATION, None),
+            (self.theme, np.asarray(changed, dtype=np.int64), THEME, None),
+            (recs.text, rec_rows, RECURRING, recs.text.pos),
         ):
             if not len(rows):
                 continue
+            window = cfg[name].max_candidates
             prod = (m.rows[rows] @ m.t).tocoo()
-            later = prod.col[(m.pos[prod.col] > m.pos[rows[prod.row]])
+            gap = m.pos[prod.col] - m.pos[rows[prod.row]]
+            later = prod.col[(gap > 0) & (gap <= (window or len(self.corpus.reviews)))
                              & (prod.data >= m.row_min[prod.col] - 1e-9)]
             candidates = np.unique(later).astype(np.int64)
             if not len(candidates):
                 continue
-            r, c, _ = back_links(m, candidates, k)
+            r, c, _ = back_links(m, candidates, cfg[name].max_links, window)
             hit = np.isin(c, rows)
             rows_hit = np.unique(r[hit])
             out.update(int(x) for x in (to_review[rows_hit] if to_review is not None else rows_hit))
@@ -155,7 +158,8 @@ class Linker:
             # ties are broken by name, not by column order, so the same input gives the same evidence
             tie = ranks(col_names)
             for start in range(0, max(len(pos), 1), _REVIEW_PART):  # parts: memory does not grow with the corpus
-                r, c, s = back_links(m, pos[start:start + _REVIEW_PART], cfg[name].max_links)
+                r, c, s = back_links(m, pos[start:start + _REVIEW_PART], cfg[name].max_links,
+                                     cfg[name].max_candidates)
                 evidence = shared(m, r, c, tie, cfg[name].max_shares)
                 yield [Link(name, reviews[a].iri, reviews[b].iri, score,
                             tuple(sorted({col_names[f].split(" ", 1)[0] for f in cols})))
@@ -164,7 +168,7 @@ class Linker:
         rows = np.asarray([i for p in pos.tolist() for i in recs.of_review.get(p, [])], dtype=np.int64)
         for start in range(0, max(len(rows), 1), _TEXT_PART):  # parts, so one is written while the next is computed
             part = rows[start:start + _TEXT_PART]
-            r, c, s = back_links(recs.text, part, cfg[RECURRING].max_links)
+            r, c, s = back_links(recs.text, part, cfg[RECURRING].max_links, cfg[RECURRING].max_candidates)
             self._ensure_words(set(r.tolist()) | set(c.tolist()))
             yield [Link(RECURRING, reviews[recs.review[a]].iri, reviews[recs.review[b]].iri, score,
                         later_rec=recs.iris[a], earlier_rec=recs.iris[b], evidence=words)
@@ -186,7 +190,7 @@ class Linker:
     def _ensure_words(self, rows: set[int]) -> None:
         """Tokenise the texts of recommendations read from their review's record, for the words
         of the evidence (the record keeps hashed features only)."""
-        read = {p for p, r in enumerate(self.corpus.reviews) if r.texts is not None}
+        read = {p for p, r in enumerate(self.corpus.reviews) if r.words_known}
         missing = sorted(i for i in rows if int(self.recs.review[i]) not in read)
         if not missing or self.store is None:
             return

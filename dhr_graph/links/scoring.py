@@ -90,32 +90,45 @@ def strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row
     return m, list(vocab)
 
 
-def back_links(m: Matrix, rows: np.ndarray, k: int | None) -> Hits:
+def back_links(m: Matrix, rows: np.ndarray, k: int | None, window: int | None = None) -> Hits:
     """For each row in `rows`: its (at most k) most similar rows of earlier reviews above the
-    row's minimum score. Returns parallel arrays (row, col, score), strongest first per row.
-    The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product."""
+    row's minimum score, among the `window` reviews just before its own when a window is set.
+    Returns parallel arrays (row, col, score), strongest first per row.
+
+    The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product; the
+    window bounds the work too: each row is compared with at most `window` reviews' rows, so
+    the work grows with the corpus, not with its square."""
     out_r, out_c, out_s = [], [], []
     dense = m.rows.shape[1] <= _DENSE_COLS  # a few columns (themes): dense products are far quicker
     full = m.rows.toarray() if dense else None
-    step = max(16, min(_CHUNK, _DENSE_CELLS // max(m.rows.shape[0], 1))) if dense else _CHUNK
+    n = m.rows.shape[0]
+    span = n if window is None else min(n, window + _CHUNK)  # most rows one chunk is compared with
+    step = max(16, min(_CHUNK, _DENSE_CELLS // max(span, 1))) if dense else _CHUNK
     for start in range(0, len(rows), step):
         chunk = rows[start:start + step]
+        # rows are in time order: no later row can be earlier, nor a row before the window
+        hi = int(chunk.max()) + 1
+        lo = 0 if window is None else int(np.searchsorted(m.pos, m.pos[int(chunk.min())] - window, side="left"))
         if full is not None:
-            earlier = full[:int(chunk.max()) + 1]  # rows are in time order: no later row can be earlier
-            prod_d = full[chunk] @ earlier.T
-            ok = (m.pos[None, :len(earlier)] < m.pos[chunk][:, None]) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            prod_d = full[chunk] @ full[lo:hi].T
+            col_pos, own = m.pos[lo:hi][None, :], m.pos[chunk][:, None]
+            ok = (col_pos < own) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            if window is not None:
+                ok &= col_pos >= own - window
             if k is not None and prod_d.shape[1] > k:  # only what can be in the top k goes on
                 masked = np.where(ok, np.round(prod_d, 9), -np.inf)
                 kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]
                 ok &= masked >= kth[:, None]
             ri, c = np.nonzero(ok)
-            r, s = chunk[ri], prod_d[ri, c]
-        else:  # rows are in time order, so only the rows up to the chunk's last can be earlier
-            prod = sparse.csr_matrix(m.rows[chunk] @ m.rows[:int(chunk.max()) + 1].T)
+            r, s, c = chunk[ri], prod_d[ri, c], c + lo
+        else:
+            prod = sparse.csr_matrix(m.rows[chunk] @ m.rows[lo:hi].T)
             hit = np.flatnonzero(prod.data >= m.row_min[chunk].min() - 1e-9)  # most pairs score low
             r = chunk[np.searchsorted(prod.indptr, hit, side="right") - 1]
-            c, s = prod.indices[hit].astype(np.int64), prod.data[hit]
+            c, s = prod.indices[hit].astype(np.int64) + lo, prod.data[hit]
             keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
+            if window is not None:
+                keep &= m.pos[c] >= m.pos[r] - window
             r, c, s = r[keep], c[keep], s[keep]
         c, s = c.astype(np.int64), np.round(s, 9)  # chunks may differ in the last bits
         order = np.lexsort((c, -s, r))  # by row, strongest first, then earliest column

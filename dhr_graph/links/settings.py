@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import resources
+from ..errors import InputError
 from ..inputfiles import turtle_quads
 from ..iris import DHR, SCHEME
 
@@ -39,6 +40,7 @@ class BasisSettings:
     min_cut: int = 1  # features in at most this many rows always weigh (small corpora)
     max_shares: int | None = None  # bodies or themes given as a link's evidence
     max_count: int | None = None  # features in more rows than this carry no weight, whatever the corpus size
+    max_candidates: int | None = None  # each review is compared with at most this many reviews just before it
 
 
 @dataclass(frozen=True)
@@ -63,23 +65,20 @@ class Settings:
         stated = 0.0
         for iri, props in values.items():
             name = iri.rsplit("/", 1)[-1]
-            min_score = float(props.get(_DHR + "minScore", ["0"])[0])
+            read = _Reader(path, name, props)
+            min_score = read.number("minScore", 0.0, 0.0, 1.0)
             if name == STATED_REPEAT:
                 stated = min_score
-                patterns = [re.compile(rf"\b(?:{p})\b", re.IGNORECASE)
-                            for p in sorted(props.get(_DHR + "matchPattern", []))]
+                patterns = [read.pattern(p) for p in sorted(props.get(_DHR + "matchPattern", []))]
                 continue
-            max_links = props.get(_DHR + "maxLinks")
-            max_shares = props.get(_DHR + "maxEvidence")
-            max_count = props.get(_DHR + "maxDocumentCount")
-            bases[name] = BasisSettings(name, iri, min_score, int(max_links[0]) if max_links else None,
-                                        float(props.get(_DHR + "maxDocumentFrequency", ["1"])[0]),
-                                        int(props.get(_DHR + "documentFrequencyFloor", ["1"])[0]),
-                                        int(max_shares[0]) if max_shares else None,
-                                        int(max_count[0]) if max_count else None)
+            bases[name] = BasisSettings(name, iri, min_score, read.count("maxLinks"),
+                                        read.number("maxDocumentFrequency", 1.0, 0.0, 1.0),
+                                        read.count("documentFrequencyFloor") or 1,
+                                        read.count("maxEvidence"), read.count("maxDocumentCount"),
+                                        read.count("maxCandidates"))
         missing = set(BASES) - set(bases)
         if missing:
-            raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")
+            raise InputError(str(path), f"link bases missing: {', '.join(sorted(missing))}")
         return cls(bases, tuple(patterns), stated)
 
     @property
@@ -101,3 +100,56 @@ class Settings:
                 found = found or m.group(0)
                 text = pattern.sub(" ", text)
         return found, text
+
+
+class _Reader:
+    """The values of one basis' settings, checked: a bad value names the file, the basis and
+    the setting in one line (an `InputError`), never a bare `ValueError`."""
+
+    def __init__(self, path: Path, basis: str, props: dict[str, list[str]]) -> None:
+        self.path, self.basis, self.props = path, basis, props
+
+    def _one(self, local: str) -> str | None:
+        found = self.props.get(_DHR + local)
+        if not found:
+            return None
+        if len(set(found)) > 1:
+            self._bad(local, " and ".join(sorted(found)), "one value")
+        return found[0]
+
+    def _bad(self, local: str, value: str, wanted: str) -> None:
+        raise InputError(str(self.path), f"link basis {self.basis}: dhr:{local} {value!r} is not {wanted}")
+
+    def pattern(self, text: str) -> re.Pattern[str]:
+        """A phrase of dhr:matchPattern, matched case-insensitively as whole words."""
+        try:
+            return re.compile(rf"\b(?:{text})\b", re.IGNORECASE)
+        except re.error as e:
+            raise InputError(str(self.path), f"link basis {self.basis}: dhr:matchPattern {text!r} is not "
+                             f"a regular expression ({e})") from None
+
+    def number(self, local: str, default: float, low: float, high: float) -> float:
+        """A decimal between `low` and `high` (inclusive)."""
+        text = self._one(local)
+        if text is None:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:  # NaN fails too
+            self._bad(local, text, f"a number from {low:g} to {high:g}")
+        return value
+
+    def count(self, local: str) -> int | None:
+        """A whole number of at least 1, or None when the setting is absent."""
+        text = self._one(local)
+        if text is None:
+            return None
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            self._bad(local, text, "a whole number of at least 1")
+        return value
