@@ -69,6 +69,8 @@ class Linker:
         self.theme, self.theme_names = strings_matrix(
             [r.themes for r in reviews], review_pos, np.full(len(reviews), cfg[THEME].min_score),
             cfg[THEME].max_df, cfg[THEME].max_count)
+        self._known: np.ndarray | None = None  # reviews whose words the tokeniser knows
+        self._shown: tuple[list[bool], list[str], np.ndarray] | None = None  # evidence words per column
         self.by_partnership: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(reviews):
             if r.partnership:
@@ -190,24 +192,29 @@ class Linker:
     def _ensure_words(self, rows: set[int]) -> None:
         """Tokenise the texts of recommendations read from their review's record, for the words
         of the evidence (the record keeps hashed features only)."""
-        read = {p for p, r in enumerate(self.corpus.reviews) if r.words_known}
-        missing = sorted(i for i in rows if int(self.recs.review[i]) not in read)
+        if self._known is None:  # once, not once per part: a national corpus has hundreds of parts
+            self._known = np.asarray([r.words_known for r in self.corpus.reviews], dtype=bool)
+        missing = sorted(i for i in rows if not self._known[int(self.recs.review[i])])
         if not missing or self.store is None:
             return
         text = dhr("text")
         self.tok.rows([self.settings.repeat_statement(q.object.value)[1] for i in missing
                        for q in self.store.quads_for_pattern(ox.NamedNode(self.recs.iris[i]), text, None)
                        if isinstance(q.object, ox.Literal)])
+        self._shown = None  # the tokeniser knows more words now
 
     def _shared_words(self, r: np.ndarray, c: np.ndarray, top: int = 6) -> list[str]:
         """For each pair of recommendations, the words both weigh most, so a reader sees why they
         match (or, when only word pairs are rare enough to weigh, those pairs)."""
-        stems = self.tok.stems
-        ids = [int(f) for f in self.recs.text.cols]
-        is_word = [f in stems for f in ids]
-        shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
+        if self._shown is None:  # the words of every column, ranked: kept from part to part
+            stems = self.tok.stems
+            ids = [int(f) for f in self.recs.text.cols]
+            is_word = [f in stems for f in ids]
+            shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
+            self._shown = (is_word, shown, -ranks(shown))  # equal weights: z before a, as ever
+        is_word, shown, tie = self._shown
         out = []
-        for found in shared(self.recs.text, r, c, -ranks(shown), None):  # equal weights: z before a, as ever
+        for found in shared(self.recs.text, r, c, tie, None):
             best = [shown[f] for f in found if is_word[f]] or [shown[f] for f in found if shown[f]]
             out.append(", ".join(best[:top]))
         return out
