@@ -9,6 +9,7 @@ when one is added.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -142,8 +143,9 @@ class Linker:
         for p in changed:
             csp = self.corpus.reviews[p].partnership
             if csp:
-                after = [q for q in self.by_partnership[csp] if q > p]
-                out.update(after[:k] if k else after)
+                same = self.by_partnership[csp]  # in time order
+                at = bisect_right(same, p)
+                out.update(same[at:at + k] if k else same[at:])
         return out - set(changed)
 
     # -- links of a set of reviews (as the later review)
@@ -182,8 +184,9 @@ class Linker:
         k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
-            before = [q for q in self.by_partnership.get(later.partnership or "", []) if q < p]
-            for q in reversed(before[-k:] if k else before):  # the closest in time score highest
+            same = self.by_partnership.get(later.partnership or "", [])  # in time order: a look-up, not a scan
+            at = bisect_left(same, p)
+            for q in reversed(same[max(0, at - k) if k else 0:at]):  # the closest in time score highest
                 score = partnership_score(reviews[q].issued, later.issued)
                 if score >= cfg[PARTNERSHIP].min_score:
                     out.append(Link(PARTNERSHIP, later.iri, reviews[q].iri, score, (later.partnership or "",)))
