@@ -48,7 +48,7 @@ class ReviewInfo:
     bodies: set[str] = field(default_factory=set)  # index tokens: body IRI, or "IRI partnership"
     themes: Counter[str] = field(default_factory=Counter)  # theme IRI -> recommendations with it
     recs: list[tuple[str, str | None]] = field(default_factory=list)  # (IRI, repeat statement)
-    texts: list[str] | None = None  # recommendation texts without their statements, when read
+    words_known: bool = False  # texts tokenised in this process: the tokeniser knows their words
     text_rows: TextRows | None = None
 
     @property
@@ -117,14 +117,13 @@ class Corpus:
         # strings would take gigabytes; the features they become take a few bytes each
         for start in range(0, len(self.reviews), _TOKENISE_BLOCK):
             block = self.reviews[start:start + _TOKENISE_BLOCK]
-            texts: list[str] = []
+            texts: list[str] = []  # without their statements; dropped once tokenised
             for review in block:
-                review.texts = []
+                review.words_known = True
                 for rec, text in by_review.pop(review.iri, []):
                     statement, rest = settings.repeat_statement(text)
                     review.recs.append((rec, statement))
-                    review.texts.append(rest)
-                texts.extend(review.texts)
+                    texts.append(rest)
             indptr, ids, counts, _ = tok.rows(texts)
             at = 0
             for review in block:
@@ -137,7 +136,7 @@ class Corpus:
 # what both readers return: (texts when asked for, addressee groups, generic (rec, body) pairs,
 # (rec, body) addressed, (rec, theme))
 _Read = tuple[Callable[[], list[tuple[str, str]]], set[str], set[tuple[str, str]],
-              list[tuple[str, str]], list[tuple[str, str]]]
+              Iterable[tuple[str, str]], Iterable[tuple[str, str]]]
 
 
 def _read_all(store: ox.Store, infos: dict[str, ReviewInfo]) -> _Read:
@@ -153,8 +152,9 @@ def _read_all(store: ox.Store, infos: dict[str, ReviewInfo]) -> _Read:
         infos[r] = ReviewInfo(r, issued, csp or None)
     groups = set(iri_rows(store, pairs_query(_RDF_TYPE, f"<{_DHR}AddresseeGroup>")))
     generic = {(x.rsplit("/addressee/", 1)[0], a) for x, a in IRI_PAIR_ROW.findall(generic_job.result())}
-    addressed = IRI_PAIR_ROW.findall(addressed_job.result())
-    themes = IRI_PAIR_ROW.findall(themes_job.result())
+    # pairs read as they are used, not as lists first: a national corpus has a million of them
+    addressed = ((m[1], m[2]) for m in IRI_PAIR_ROW.finditer(addressed_job.result()))
+    themes = ((m[1], m[2]) for m in IRI_PAIR_ROW.finditer(themes_job.result()))
 
     def texts() -> list[tuple[str, str]]:
         return iri_texts(texts_job.result())

@@ -1,13 +1,15 @@
 """The links of any set of reviews, basis by basis (`Linker`), from the scoring's indexes.
 
 Each review keeps its strongest links to *earlier* reviews (by publication month, then key), at
-most `dhr:maxLinks` per basis, above `dhr:minScore` (settings.py). So a review's links depend
-only on it and on the reviews before it, which is what lets refresh.py recompute only a few
-reviews' links when one is added.
+most `dhr:maxLinks` per basis, above `dhr:minScore`, and where a basis sets `dhr:maxCandidates`
+only among that many reviews just before it (settings.py). So a review's links depend only on it
+and on the reviews before it, which is what lets refresh.py recompute only a few reviews' links
+when one is added.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,6 +70,8 @@ class Linker:
         self.theme, self.theme_names = strings_matrix(
             [r.themes for r in reviews], review_pos, np.full(len(reviews), cfg[THEME].min_score),
             cfg[THEME].max_df, cfg[THEME].max_count)
+        self._known: np.ndarray | None = None  # reviews whose words the tokeniser knows
+        self._shown: tuple[list[bool], list[str], np.ndarray] | None = None  # evidence words per column
         self.by_partnership: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(reviews):
             if r.partnership:
@@ -116,20 +120,22 @@ class Linker:
         out: set[int] = set()
         recs = self.recs
         rec_rows = np.asarray([i for p in changed for i in recs.of_review.get(p, [])], dtype=np.int64)
-        for m, rows, k, to_review in (
-            (self.org, np.asarray(changed, dtype=np.int64), cfg[ORGANISATION].max_links, None),
-            (self.theme, np.asarray(changed, dtype=np.int64), cfg[THEME].max_links, None),
-            (recs.text, rec_rows, cfg[RECURRING].max_links, recs.text.pos),
+        for m, rows, name, to_review in (
+            (self.org, np.asarray(changed, dtype=np.int64), ORGANISATION, None),
+            (self.theme, np.asarray(changed, dtype=np.int64), THEME, None),
+            (recs.text, rec_rows, RECURRING, recs.text.pos),
         ):
             if not len(rows):
                 continue
+            window = cfg[name].max_candidates
             prod = (m.rows[rows] @ m.t).tocoo()
-            later = prod.col[(m.pos[prod.col] > m.pos[rows[prod.row]])
+            gap = m.pos[prod.col] - m.pos[rows[prod.row]]
+            later = prod.col[(gap > 0) & (gap <= (window or len(self.corpus.reviews)))
                              & (prod.data >= m.row_min[prod.col] - 1e-9)]
             candidates = np.unique(later).astype(np.int64)
             if not len(candidates):
                 continue
-            r, c, _ = back_links(m, candidates, k)
+            r, c, _ = back_links(m, candidates, cfg[name].max_links, window)
             hit = np.isin(c, rows)
             rows_hit = np.unique(r[hit])
             out.update(int(x) for x in (to_review[rows_hit] if to_review is not None else rows_hit))
@@ -137,8 +143,9 @@ class Linker:
         for p in changed:
             csp = self.corpus.reviews[p].partnership
             if csp:
-                after = [q for q in self.by_partnership[csp] if q > p]
-                out.update(after[:k] if k else after)
+                same = self.by_partnership[csp]  # in time order
+                at = bisect_right(same, p)
+                out.update(same[at:at + k] if k else same[at:])
         return out - set(changed)
 
     # -- links of a set of reviews (as the later review)
@@ -155,7 +162,8 @@ class Linker:
             # ties are broken by name, not by column order, so the same input gives the same evidence
             tie = ranks(col_names)
             for start in range(0, max(len(pos), 1), _REVIEW_PART):  # parts: memory does not grow with the corpus
-                r, c, s = back_links(m, pos[start:start + _REVIEW_PART], cfg[name].max_links)
+                r, c, s = back_links(m, pos[start:start + _REVIEW_PART], cfg[name].max_links,
+                                     cfg[name].max_candidates)
                 evidence = shared(m, r, c, tie, cfg[name].max_shares)
                 yield [Link(name, reviews[a].iri, reviews[b].iri, score,
                             tuple(sorted({col_names[f].split(" ", 1)[0] for f in cols})))
@@ -164,7 +172,7 @@ class Linker:
         rows = np.asarray([i for p in pos.tolist() for i in recs.of_review.get(p, [])], dtype=np.int64)
         for start in range(0, max(len(rows), 1), _TEXT_PART):  # parts, so one is written while the next is computed
             part = rows[start:start + _TEXT_PART]
-            r, c, s = back_links(recs.text, part, cfg[RECURRING].max_links)
+            r, c, s = back_links(recs.text, part, cfg[RECURRING].max_links, cfg[RECURRING].max_candidates)
             self._ensure_words(set(r.tolist()) | set(c.tolist()))
             yield [Link(RECURRING, reviews[recs.review[a]].iri, reviews[recs.review[b]].iri, score,
                         later_rec=recs.iris[a], earlier_rec=recs.iris[b], evidence=words)
@@ -176,8 +184,9 @@ class Linker:
         k = cfg[PARTNERSHIP].max_links
         for p in pos.tolist():
             later = reviews[p]
-            before = [q for q in self.by_partnership.get(later.partnership or "", []) if q < p]
-            for q in reversed(before[-k:] if k else before):  # the closest in time score highest
+            same = self.by_partnership.get(later.partnership or "", [])  # in time order: a look-up, not a scan
+            at = bisect_left(same, p)
+            for q in reversed(same[max(0, at - k) if k else 0:at]):  # the closest in time score highest
                 score = partnership_score(reviews[q].issued, later.issued)
                 if score >= cfg[PARTNERSHIP].min_score:
                     out.append(Link(PARTNERSHIP, later.iri, reviews[q].iri, score, (later.partnership or "",)))
@@ -186,24 +195,29 @@ class Linker:
     def _ensure_words(self, rows: set[int]) -> None:
         """Tokenise the texts of recommendations read from their review's record, for the words
         of the evidence (the record keeps hashed features only)."""
-        read = {p for p, r in enumerate(self.corpus.reviews) if r.texts is not None}
-        missing = sorted(i for i in rows if int(self.recs.review[i]) not in read)
+        if self._known is None:  # once, not once per part: a national corpus has hundreds of parts
+            self._known = np.asarray([r.words_known for r in self.corpus.reviews], dtype=bool)
+        missing = sorted(i for i in rows if not self._known[int(self.recs.review[i])])
         if not missing or self.store is None:
             return
         text = dhr("text")
         self.tok.rows([self.settings.repeat_statement(q.object.value)[1] for i in missing
                        for q in self.store.quads_for_pattern(ox.NamedNode(self.recs.iris[i]), text, None)
                        if isinstance(q.object, ox.Literal)])
+        self._shown = None  # the tokeniser knows more words now
 
     def _shared_words(self, r: np.ndarray, c: np.ndarray, top: int = 6) -> list[str]:
         """For each pair of recommendations, the words both weigh most, so a reader sees why they
         match (or, when only word pairs are rare enough to weigh, those pairs)."""
-        stems = self.tok.stems
-        ids = [int(f) for f in self.recs.text.cols]
-        is_word = [f in stems for f in ids]
-        shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
+        if self._shown is None:  # the words of every column, ranked: kept from part to part
+            stems = self.tok.stems
+            ids = [int(f) for f in self.recs.text.cols]
+            is_word = [f in stems for f in ids]
+            shown = [stems[f] if w else (self.tok.pair(f) or "") for f, w in zip(ids, is_word)]
+            self._shown = (is_word, shown, -ranks(shown))  # equal weights: z before a, as ever
+        is_word, shown, tie = self._shown
         out = []
-        for found in shared(self.recs.text, r, c, -ranks(shown), None):  # equal weights: z before a, as ever
+        for found in shared(self.recs.text, r, c, tie, None):
             best = [shown[f] for f in found if is_word[f]] or [shown[f] for f in found if shown[f]]
             out.append(", ".join(best[:top]))
         return out

@@ -47,5 +47,5 @@ def decode(texts: Iterable[str]) -> list[ReviewInfo]:
         counts = np.frombuffer(data, dtype="<u2", count=total, offset=4 + n + 8 * total).astype(
             np.uint16, copy=False)
         out.append(ReviewInfo(d["iri"], d["issued"], d["partnership"], set(d["bodies"]), Counter(d["themes"]),
-                              [(r, st) for r, st in d["recs"]], None, (ids, counts, nnz)))
+                              [(r, st) for r, st in d["recs"]], text_rows=(ids, counts, nnz)))
     return out

@@ -5,7 +5,9 @@ and tokenises only the changed reviews; it recomputes the changed reviews' links
 those of the later reviews that had one of them as a link or now take one into their strongest
 links. Scores use the document frequencies of the whole corpus at the time a graph is computed;
 graphs that were not touched keep theirs until the next `recompute_all` (the drift is small:
-one review in a few thousand). `recompute_all` also runs when most of the corpus is new (a first
+one review in a few thousand). The same holds for a basis' candidate window (`dhr:maxCandidates`):
+a review added between earlier ones moves the window of the reviews after it; the newest review
+moves none. `recompute_all` also runs when most of the corpus is new (a first
 build) or records are missing (a store linked by an older version).
 """
 

@@ -52,20 +52,33 @@ def tfidf(indptr: np.ndarray, feats: np.ndarray, counts: np.ndarray, pos: np.nda
     Features of a single row still count in its norm (a review with many bodies of its own
     is less like any other), but are left out of the matrix since they match nothing.
     """
+    # built with as few corpus-long arrays alive at once as can be: this is the links' peak of
+    # memory on a large corpus (every occurrence of every word and word pair)
     n = len(indptr) - 1
-    uniq, col = np.unique(feats, return_inverse=True)
+    uniq = np.unique(feats)
+    col = np.searchsorted(uniq, feats)  # np.unique's inverse, without its two extra corpus-long arrays
     df = np.bincount(col, minlength=len(uniq))
     limit = max(min(max_df * n, float(max_count if max_count is not None else n)), float(min_cut))
     weighted = (df <= limit) & (df < n)
     idf = np.where(weighted, np.log(n / np.maximum(df, 1)), 0.0)
-    w = (1.0 + np.log(counts.astype(np.float64))) * idf[col]
     row = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    has = weighted[col]  # features without weight add exact zeros to the norms: left out at once
+    row, col = row[has], col[has]
+    w = counts[has].astype(np.float64)
+    np.log(w, out=w)
+    w += 1.0
+    w *= idf[col]
+    del has
     norm = np.sqrt(np.bincount(row, w * w, minlength=n))
     norm[norm == 0] = 1.0
     matched = weighted & (df > 1)
     keep = matched[col]
     new_col = np.cumsum(matched) - 1
-    rows = sparse.csr_matrix((w[keep] / norm[row[keep]], (row[keep], new_col[col[keep]])),
+    # entries are already grouped by row, in row order: the CSR arrays directly, with no
+    # (row, column) triples converted on the way (on a national corpus, hundreds of MB)
+    kept_row = row[keep]
+    rows = sparse.csr_matrix((w[keep] / norm[kept_row], new_col[col[keep]],
+                              np.r_[0, np.cumsum(np.bincount(kept_row, minlength=n))]),
                              shape=(n, int(matched.sum())))
     rows.sort_indices()
     return Matrix(rows, uniq[matched], pos, row_min)
@@ -90,32 +103,45 @@ def strings_matrix(docs: Sequence[Counter[str] | set[str]], pos: np.ndarray, row
     return m, list(vocab)
 
 
-def back_links(m: Matrix, rows: np.ndarray, k: int | None) -> Hits:
+def back_links(m: Matrix, rows: np.ndarray, k: int | None, window: int | None = None) -> Hits:
     """For each row in `rows`: its (at most k) most similar rows of earlier reviews above the
-    row's minimum score. Returns parallel arrays (row, col, score), strongest first per row.
-    The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product."""
+    row's minimum score, among the `window` reviews just before its own when a window is set.
+    Returns parallel arrays (row, col, score), strongest first per row.
+
+    The cut to k happens chunk by chunk, so memory stays bounded by the chunk's product; the
+    window bounds the work too: each row is compared with at most `window` reviews' rows, so
+    the work grows with the corpus, not with its square."""
     out_r, out_c, out_s = [], [], []
     dense = m.rows.shape[1] <= _DENSE_COLS  # a few columns (themes): dense products are far quicker
     full = m.rows.toarray() if dense else None
-    step = max(16, min(_CHUNK, _DENSE_CELLS // max(m.rows.shape[0], 1))) if dense else _CHUNK
+    n = m.rows.shape[0]
+    span = n if window is None else min(n, window + _CHUNK)  # most rows one chunk is compared with
+    step = max(16, min(_CHUNK, _DENSE_CELLS // max(span, 1))) if dense else _CHUNK
     for start in range(0, len(rows), step):
         chunk = rows[start:start + step]
+        # rows are in time order: no later row can be earlier, nor a row before the window
+        hi = int(chunk.max()) + 1
+        lo = 0 if window is None else int(np.searchsorted(m.pos, m.pos[int(chunk.min())] - window, side="left"))
         if full is not None:
-            earlier = full[:int(chunk.max()) + 1]  # rows are in time order: no later row can be earlier
-            prod_d = full[chunk] @ earlier.T
-            ok = (m.pos[None, :len(earlier)] < m.pos[chunk][:, None]) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            prod_d = full[chunk] @ full[lo:hi].T
+            col_pos, own = m.pos[lo:hi][None, :], m.pos[chunk][:, None]
+            ok = (col_pos < own) & (prod_d >= m.row_min[chunk][:, None] - 1e-9)
+            if window is not None:
+                ok &= col_pos >= own - window
             if k is not None and prod_d.shape[1] > k:  # only what can be in the top k goes on
                 masked = np.where(ok, np.round(prod_d, 9), -np.inf)
                 kth = -np.partition(-masked, k - 1, axis=1)[:, k - 1]
                 ok &= masked >= kth[:, None]
             ri, c = np.nonzero(ok)
-            r, s = chunk[ri], prod_d[ri, c]
-        else:  # rows are in time order, so only the rows up to the chunk's last can be earlier
-            prod = sparse.csr_matrix(m.rows[chunk] @ m.rows[:int(chunk.max()) + 1].T)
+            r, s, c = chunk[ri], prod_d[ri, c], c + lo
+        else:
+            prod = sparse.csr_matrix(m.rows[chunk] @ m.rows[lo:hi].T)
             hit = np.flatnonzero(prod.data >= m.row_min[chunk].min() - 1e-9)  # most pairs score low
             r = chunk[np.searchsorted(prod.indptr, hit, side="right") - 1]
-            c, s = prod.indices[hit].astype(np.int64), prod.data[hit]
+            c, s = prod.indices[hit].astype(np.int64) + lo, prod.data[hit]
             keep = (m.pos[c] < m.pos[r]) & (s >= m.row_min[r] - 1e-9)
+            if window is not None:
+                keep &= m.pos[c] >= m.pos[r] - window
             r, c, s = r[keep], c[keep], s[keep]
         c, s = c.astype(np.int64), np.round(s, 9)  # chunks may differ in the last bits
         order = np.lexsort((c, -s, r))  # by row, strongest first, then earliest column

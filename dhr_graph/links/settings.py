@@ -40,6 +40,7 @@ class BasisSettings:
     min_cut: int = 1  # features in at most this many rows always weigh (small corpora)
     max_shares: int | None = None  # bodies or themes given as a link's evidence
     max_count: int | None = None  # features in more rows than this carry no weight, whatever the corpus size
+    max_candidates: int | None = None  # each review is compared with at most this many reviews just before it
 
 
 @dataclass(frozen=True)
@@ -64,20 +65,20 @@ class Settings:
         stated = 0.0
         for iri, props in values.items():
             name = iri.rsplit("/", 1)[-1]
-            setting = _Numbers(path, iri, props)
-            min_score = setting.real("minScore", 0.0)
+            read = _Reader(path, name, props)
+            min_score = read.number("minScore", 0.0, 0.0, 1.0)
             if name == STATED_REPEAT:
                 stated = min_score
-                patterns = [re.compile(rf"\b(?:{p})\b", re.IGNORECASE)
-                            for p in sorted(props.get(_DHR + "matchPattern", []))]
+                patterns = [read.pattern(p) for p in sorted(props.get(_DHR + "matchPattern", []))]
                 continue
-            floor = setting.whole("documentFrequencyFloor")
-            bases[name] = BasisSettings(name, iri, min_score, setting.whole("maxLinks"),
-                                        setting.real("maxDocumentFrequency", 1.0), 1 if floor is None else floor,
-                                        setting.whole("maxEvidence"), setting.whole("maxDocumentCount"))
+            bases[name] = BasisSettings(name, iri, min_score, read.count("maxLinks"),
+                                        read.number("maxDocumentFrequency", 1.0, 0.0, 1.0),
+                                        read.count("documentFrequencyFloor") or 1,
+                                        read.count("maxEvidence"), read.count("maxDocumentCount"),
+                                        read.count("maxCandidates"))
         missing = set(BASES) - set(bases)
         if missing:
-            raise ValueError(f"{path}: link bases missing: {', '.join(sorted(missing))}")
+            raise InputError(str(path), f"link bases missing: {', '.join(sorted(missing))}")
         return cls(bases, tuple(patterns), stated)
 
     @property
@@ -101,29 +102,54 @@ class Settings:
         return found, text
 
 
-@dataclass(frozen=True)
-class _Numbers:
-    """The numeric settings of one basis: a value that is not a number is a one-line error naming
-    the file and the setting, as for any other bad input file."""
+class _Reader:
+    """The values of one basis' settings, checked: a bad value names the file, the basis and
+    the setting in one line (an `InputError`), never a bare `ValueError`."""
 
-    path: Path
-    iri: str
-    props: dict[str, list[str]]
+    def __init__(self, path: Path, basis: str, props: dict[str, list[str]]) -> None:
+        self.path, self.basis, self.props = path, basis, props
 
-    def _first(self, prop: str) -> str | None:
-        found = self.props.get(_DHR + prop)
-        return found[0] if found else None
+    def _one(self, local: str) -> str | None:
+        found = self.props.get(_DHR + local)
+        if not found:
+            return None
+        if len(set(found)) > 1:
+            self._bad(local, " and ".join(sorted(found)), "one value")
+        return found[0]
 
-    def whole(self, prop: str) -> int | None:
-        value = self._first(prop)
+    def _bad(self, local: str, value: str, wanted: str) -> None:
+        raise InputError(str(self.path), f"link basis {self.basis}: dhr:{local} {value!r} is not {wanted}")
+
+    def pattern(self, text: str) -> re.Pattern[str]:
+        """A phrase of dhr:matchPattern, matched case-insensitively as whole words."""
         try:
-            return None if value is None else int(value)
-        except ValueError:
-            raise InputError(str(self.path), f"<{self.iri}> dhr:{prop} {value!r} is not a whole number") from None
+            return re.compile(rf"\b(?:{text})\b", re.IGNORECASE)
+        except re.error as e:
+            raise InputError(str(self.path), f"link basis {self.basis}: dhr:matchPattern {text!r} is not "
+                             f"a regular expression ({e})") from None
 
-    def real(self, prop: str, default: float) -> float:
-        value = self._first(prop)
+    def number(self, local: str, default: float, low: float, high: float) -> float:
+        """A decimal between `low` and `high` (inclusive)."""
+        text = self._one(local)
+        if text is None:
+            return default
         try:
-            return default if value is None else float(value)
+            value = float(text)
         except ValueError:
-            raise InputError(str(self.path), f"<{self.iri}> dhr:{prop} {value!r} is not a number") from None
+            value = float("nan")
+        if not low <= value <= high:  # NaN fails too
+            self._bad(local, text, f"a number from {low:g} to {high:g}")
+        return value
+
+    def count(self, local: str) -> int | None:
+        """A whole number of at least 1, or None when the setting is absent."""
+        text = self._one(local)
+        if text is None:
+            return None
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            self._bad(local, text, "a whole number of at least 1")
+        return value

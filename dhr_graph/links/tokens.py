@@ -19,6 +19,7 @@ _PAIR_MUL = np.uint64(0x9E3779B97F4A7C15)
 _SEP = "\x00"  # between two texts tokenised together
 _WORD_OR_SEP = re.compile(r"[a-z]+|\x00")
 _SEP_ID = 0xFFFFFFFFFFFFFFFF  # never a word id: each half of an Adler-32 is below 65521
+_MERGE_PARTS = 8  # blocks of word pairs kept apart before they are merged into one
 
 # (indptr, feature ids, counts, is-a-single-word): rows of features, ids sorted per row
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -54,16 +55,22 @@ class Tokeniser:
     def pair(self, pid: int) -> str | None:
         """The two words of a word-pair feature seen by this tokeniser."""
         if self._pair_index is None:
-            ids, first, second = (np.concatenate(x) for x in zip(*self._pairs)) if self._pairs else (
-                np.zeros(0, np.uint64),) * 3
-            order = np.argsort(ids, kind="stable")
-            self._pair_index = (ids[order], first[order], second[order])
+            self._pair_index = self._merged()
+            self._pairs = [self._pair_index]
         ids, first, second = self._pair_index
         at = int(np.searchsorted(ids, np.uint64(pid)))
         if at == len(ids) or int(ids[at]) != pid:
             return None
         a, b = self.stems.get(int(first[at])), self.stems.get(int(second[at]))
         return f"{a} {b}" if a and b else None
+
+    def _merged(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every word pair seen, once, sorted by id (a pair id always stands for the same words)."""
+        if not self._pairs:
+            return np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+        ids, first, second = (np.concatenate(x) for x in zip(*self._pairs))
+        _, at = np.unique(ids, return_index=True)
+        return ids[at], first[at], second[at]
 
     def _id(self, raw: str) -> int:
         wid = self._ids.get(raw)
@@ -100,6 +107,8 @@ class Tokeniser:
             _, first = np.unique(pairs, return_index=True)
             self._pairs.append((pairs[first], words[:-1][same][first], words[1:][same][first]))
             self._pair_index = None
+            if len(self._pairs) >= _MERGE_PARTS:  # blocks share most pairs: keep each once
+                self._pairs = [self._merged()]
         feats = np.concatenate([words, pairs])
         rows = np.concatenate([row, row[:-1][same] if len(row) else row])
         single = np.concatenate([np.ones(len(words), dtype=bool), np.zeros(len(pairs), dtype=bool)])
