@@ -1,6 +1,6 @@
 """Small mends of issue 17's round (branch r8-tidy): the TriG writer's lenient read, one graph reader
 for exports and publishing, a store method for counting reviews, a name-shape cache per registry,
-and a one-line error for a malformed number in a link-bases file."""
+(a malformed link-bases number: tests/test_links_window.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from dhr_graph import links
 from dhr_graph.agencies import Registry
 from dhr_graph.agencynames import NameShapes, _name_shape, written_as_name
-from dhr_graph.errors import InputError, StoreError
+from dhr_graph.errors import StoreError
 from dhr_graph.iris import DHR, PREFIXES
 from dhr_graph.ntriples import graph_bytes, graph_text, iterate_graphs, public_graphs
 from dhr_graph.pipeline import _live_reviews
@@ -112,36 +111,3 @@ def test_the_name_shape_cache_is_bounded() -> None:
 def test_a_registry_holds_its_cache(registry: Registry) -> None:
     other = Registry.load()
     assert other._name_shapes is not registry._name_shapes
-
-
-@pytest.mark.parametrize(("setting", "value", "expected"), [
-    ("dhr:maxDocumentCount 600", 'dhr:maxDocumentCount "six hundred"', "dhr:maxDocumentCount 'six hundred' is not a whole number"),
-    ("dhr:maxDocumentCount 600", "dhr:maxDocumentCount 6.5", "dhr:maxDocumentCount '6.5' is not a whole number"),
-])
-def test_a_malformed_number_in_link_bases_names_the_file(tmp_path: Path, setting: str, value: str, expected: str) -> None:
-    bundled = (Path(links.__file__).parents[2] / "ontology" / links.BASIS_FILE).read_text(encoding="utf-8")
-    assert setting in bundled
-    own = tmp_path / links.BASIS_FILE
-    own.write_text(bundled.replace(setting, value), encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        links.Settings.load(own)
-    message = str(caught.value)
-    assert message.startswith(f"{own}: <")
-    assert expected in message and "\n" not in message
-
-
-def test_a_malformed_score_in_link_bases_names_the_file(tmp_path: Path) -> None:
-    bundled = (Path(links.__file__).parents[2] / "ontology" / links.BASIS_FILE).read_text(encoding="utf-8")
-    own = tmp_path / links.BASIS_FILE
-    text, count = _replace_first_min_score(bundled)
-    assert count == 1
-    own.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=r"dhr:minScore 'high' is not a number"):
-        links.Settings.load(own)
-    assert links.Settings.load().bases  # the bundled file still reads
-
-
-def _replace_first_min_score(text: str) -> tuple[str, int]:
-    import re
-
-    return re.subn(r'dhr:minScore "[0-9.]+"\^\^xsd:decimal', 'dhr:minScore "high"', text, count=1)
