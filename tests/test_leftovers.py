@@ -1,6 +1,6 @@
 """Small mends of issue 17's round (branch r8-tidy): the TriG writer's lenient read, one graph reader
-for exports and publishing, a store method for counting reviews, a name-shape cache per registry,
-(a malformed link-bases number: tests/test_links_window.py)."""
+for exports and publishing, a store method for counting reviews and a name-shape cache per registry (a malformed
+link-bases number is tested in tests/test_links_window.py)."""
 
 from __future__ import annotations
 
