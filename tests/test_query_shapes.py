@@ -29,10 +29,11 @@ PARAMS: dict[str, list[dict[str, str]]] = {
     "reviews-by-region": [{"region": "South East"}, {"region": "E12000008"}, {"region": "nowhere"}],
     "cross-review-links": [{"min": "0.3"}, {"basis": "shared-organisation"}, {"review": "nowhere"},
                            {"basis": "https://w3id.org/dhr-graph/scheme/link-basis/recurring-recommendation"}],
+    "recurring-recommendations": [{"min": "0.6"}, {"stated": "true"}, {"review": "nowhere"}],
 }
 # queries with a `review` parameter are also tried with these many reviews of the corpus (by key,
 # and the first by IRI), alone and with their other parameters
-REVIEW_PARAMS = {"cross-review-links": 4}
+REVIEW_PARAMS = {"cross-review-links": 4, "recurring-recommendations": 2}
 # GROUP_CONCAT lists whose order SPARQL leaves to the engine: compared as sets of items
 CONCATENATED = {"cross-review-links": {"evidence": "; "}}
 
@@ -59,8 +60,9 @@ def _review_params(store: Path, name: str) -> list[dict[str, str]]:
     picked = linked[:: max(1, len(linked) // count)][:count]
     assert picked, f"{name}: no linked review in the corpus to bind"
     out = [{"review": r["key"].value} for r in picked]
-    out += [{"review": picked[0]["r"].value}, {"review": picked[0]["key"].value, "min": "0.3"},
-            {"review": picked[-1]["key"].value, "basis": "shared-organisation"}]
+    out += [{"review": picked[0]["r"].value}, {"review": picked[0]["key"].value, "min": "0.3"}]
+    if any(p.name == "basis" for p in get_query(name).params):
+        out.append({"review": picked[-1]["key"].value, "basis": "shared-organisation"})
     return out
 
 
@@ -72,7 +74,10 @@ def stores(tmp_path_factory: pytest.TempPathFactory, toolkit: object) -> dict[st
     with_cases = tmp_path_factory.mktemp("shapes-cases") / "store"
     build([CORPUS, *resources.sample_pages()], with_cases, toolkit=toolkit)
     import_cases(bundled_incidents(), with_cases)
-    return {"no cases": plain, "cases": with_cases}
+    # the links test pages: links on every basis, recurring recommendations among them
+    linked = tmp_path_factory.mktemp("shapes-links") / "store"
+    assert build([TESTS / "data" / "links"], linked, toolkit=toolkit).committed
+    return {"no cases": plain, "cases": with_cases, "links": linked}
 
 
 def test_every_plain_form_names_a_query() -> None:
