@@ -2,9 +2,10 @@
 
 Each query file documents itself in a comment header (title, description, typed
 parameters, example). Parameter values are bound as RDF terms in a VALUES block at the start
-of the query's outer WHERE group, each value serialised as an escaped N-Triples term, so a
-value can only ever be data. (Oxigraph's pre-bound variables, SEP-0007, only bind variables
-the query projects, so they cannot serve filters and HAVING-style limits.) Types: string,
+of the query's outer WHERE group and of each subquery that projects the parameter, each value
+serialised as an escaped N-Triples term, so a value can only ever be data. (Oxigraph's
+pre-bound variables, SEP-0007, only bind variables the query projects, so they cannot serve
+filters and HAVING-style limits; remote endpoints need the text anyway.) Types: string,
 integer, decimal, iri, boolean, and review (a review's key or IRI, bound as the review's IRI
 so that the query can start from it).
 """
