@@ -258,17 +258,33 @@ def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) ->
     masked = _masked(text)
     at = _outer_group_start(masked)
     inserts = [(at, _values_block(bindings))]
+    scopes: list[tuple[int, int, set[str]]] = []  # each subquery: its WHERE group's span, what reaches it
     for m in _SELECT_RE.finditer(masked, at):
         brace = masked.find("{", m.end())
         if brace < 0:
             break
-        projected = _projected(masked[m.end():brace])
-        inner = {name: term for name, term in bindings.items() if name in projected}
+        end = _group_end(masked, brace)
+        reaching = _projected(masked[m.end():brace]) & set(bindings)
+        for start, stop, outer in scopes:  # a parameter reaches it only through every enclosing subquery
+            if start < brace and end <= stop:
+                reaching &= outer
+        scopes.append((brace, end, reaching))
+        inner = {name: term for name, term in bindings.items() if name in reaching}
         if inner:
             inserts.append((brace, _values_block(inner)))
     for offset, block in sorted(inserts, reverse=True):
         text = f"{text[:offset + 1]}{block}{text[offset + 1:]}"
     return text
+
+
+def _group_end(masked: str, brace: int) -> int:
+    """Offset of the `}` that closes the group opened at `brace` (the end of the text if none)."""
+    depth = 0
+    for i in range(brace, len(masked)):
+        depth += (masked[i] == "{") - (masked[i] == "}")
+        if depth == 0:
+            return i
+    return len(masked)
 
 
 def _values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:

@@ -100,3 +100,12 @@ def test_branch_shape_without_a_value_answers_the_whole_list(store: ox.Store) ->
     assert len(rows) == 6  # every triple once, from the second branch only (?r unbound)
     assert {r for r, _ in rows} == {"None"}
     assert sorted(o for _, o in rows) == sorted(o for _, o in _rows(store, "SELECT ?s ?o WHERE { ?s ?p ?o }"))
+
+
+def test_a_subquery_inside_one_that_keeps_the_variable_to_itself_is_not_bound(store: ox.Store) -> None:
+    text = ("SELECT ?r ?n WHERE { ?r <http://example.org/p> ?o . "
+            "{ SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?r WHERE { ?r <http://example.org/p> ?x } } } } }")
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {"r": ox.NamedNode(EX + "r1")}
+    bound = bind_values(text, bindings)
+    assert bound.count("VALUES") == 1  # the inner ?r is the middle subquery's own, not the parameter
+    assert _rows(store, bound) == _rows(store, _outer_only(text, bindings)) == [(f"<{EX}r1>", '"6"^^<http://www.w3.org/2001/XMLSchema#integer>')]
