@@ -2,9 +2,10 @@
 
 Each query file documents itself in a comment header (title, description, typed
 parameters, example). Parameter values are bound as RDF terms in a VALUES block at the start
-of the query's outer WHERE group, each value serialised as an escaped N-Triples term, so a
-value can only ever be data. (Oxigraph's pre-bound variables, SEP-0007, only bind variables
-the query projects, so they cannot serve filters and HAVING-style limits.) Types: string,
+of the query's outer WHERE group and of each subquery that projects the parameter, each value
+serialised as an escaped N-Triples term, so a value can only ever be data. (Oxigraph's
+pre-bound variables, SEP-0007, only bind variables the query projects, so they cannot serve
+filters and HAVING-style limits; remote endpoints need the text anyway.) Types: string,
 integer, decimal, iri, boolean, and review (a review's key or IRI, bound as the review's IRI
 so that the query can start from it).
 """
@@ -251,38 +252,107 @@ def python_value(term: Any) -> Any:
 
 
 def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """Insert `VALUES (?a ?b) { (term term) }` right after the outer WHERE group's `{`."""
+    """Insert `VALUES (?a ?b) { (term term) }` right after the outer WHERE group's `{`, and the
+    same for each parameter after the `{` of every subquery that projects it by name.
+
+    A subquery's variables are its own unless it projects them, so a value bound only outside
+    would reach it after the subquery had read every row; binding it inside too (as SEP-0007
+    substitution does) lets the subquery start from it. Joined with the outer binding, a
+    projected variable gives the same rows either way; subqueries with `SELECT *` are left as
+    they are. Local stores and remote endpoints get the same text, so the same rows."""
     if not bindings:
         return text
+    masked = _masked(text)
+    at = _outer_group_start(masked)
+    inserts = [(at, _values_block(bindings))]
+    scopes: list[tuple[int, int, set[str]]] = []  # each subquery: its WHERE group's span, what reaches it
+    for m in _SELECT_RE.finditer(masked, at):
+        brace = masked.find("{", m.end())
+        if brace < 0:
+            break
+        end = _group_end(masked, brace)
+        reaching = _projected(masked[m.end():brace]) & set(bindings)
+        for start, stop, outer in scopes:  # a parameter reaches it only through every enclosing subquery
+            if start < brace and end <= stop:
+                reaching &= outer
+        scopes.append((brace, end, reaching))
+        inner = {name: term for name, term in bindings.items() if name in reaching}
+        if inner:
+            inserts.append((brace, _values_block(inner)))
+    for offset, block in sorted(inserts, reverse=True):
+        text = f"{text[:offset + 1]}{block}{text[offset + 1:]}"
+    return text
+
+
+def _group_end(masked: str, brace: int) -> int:
+    """Offset of the `}` that closes the group opened at `brace` (the end of the text if none)."""
+    depth = 0
+    for i in range(brace, len(masked)):
+        depth += (masked[i] == "{") - (masked[i] == "}")
+        if depth == 0:
+            return i
+    return len(masked)
+
+
+def _values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(str(term) for term in bindings.values())  # N-Triples serialisation, escaped
-    at = _outer_group_start(text)
-    return f"{text[:at + 1]} VALUES ({names}) {{ ({terms}) }}{text[at + 1:]}"
+    return f" VALUES ({names}) {{ ({terms}) }}"
 
 
 _IRI_RE = re.compile(r'<[^<>"{}|^`\\\s]*>')
+_SELECT_RE = re.compile(r"(?<![\w?$:])SELECT(?![\w:])", re.IGNORECASE)
+_VAR_RE = re.compile(r"[?$]([A-Za-z0-9_]+)")
 
 
-def _outer_group_start(text: str) -> int:
-    """Offset of the first `{` outside comments, strings and IRIs: a SELECT/ASK's WHERE group."""
-    i, n = 0, len(text)
+def _projected(projection: str) -> set[str]:
+    """The variables a SELECT clause projects by name (not `(expr AS ?x)`, not `*`)."""
+    depth, plain = 0, []
+    for c in projection:
+        depth += (c == "(") - (c == ")")
+        plain.append(c if depth == 0 and c != ")" else " ")
+    return set(_VAR_RE.findall("".join(plain)))
+
+
+def _masked(text: str) -> str:
+    """The query with comments, strings and IRIs blanked out (same offsets), so that braces,
+    keywords and variables are found only where they are syntax."""
+    out, i, n = list(text), 0, len(text)
+
+    def blank(start: int, end: int) -> None:
+        for k in range(start, min(end, n)):
+            if out[k] != "\n":
+                out[k] = " "
+
     while i < n:
         c = text[i]
         if c == "#":
             end = text.find("\n", i)
-            i = n if end < 0 else end
+            end = n if end < 0 else end
+            blank(i, end)
+            i = end
         elif c in "'\"":
             quote = text[i:i + 3] if text[i:i + 3] in ("'''", '"""') else c
+            start = i
             i += len(quote)
             while i < n and not text.startswith(quote, i):
                 i += 2 if text[i] == "\\" else 1
-            i += len(quote) - 1
+            i += len(quote)
+            blank(start, i)
         elif c == "<" and (m := _IRI_RE.match(text, i)):
-            i = m.end() - 1
-        elif c == "{":
-            return i
-        i += 1
-    raise QueryError("query has no WHERE group to bind parameters in")
+            blank(i, m.end())
+            i = m.end()
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _outer_group_start(masked: str) -> int:
+    """Offset of the first `{` outside comments, strings and IRIs: a SELECT/ASK's WHERE group."""
+    at = masked.find("{")
+    if at < 0:
+        raise QueryError("query has no WHERE group to bind parameters in")
+    return at
 
 
 def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,

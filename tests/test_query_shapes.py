@@ -27,13 +27,43 @@ CORPUS = TESTS / "data" / "query-corpus"
 PARAMS: dict[str, list[dict[str, str]]] = {
     "reviews-by-police-force-area": [{"area": "Hampshire"}, {"area": "E23000005"}, {"area": "nowhere"}],
     "reviews-by-region": [{"region": "South East"}, {"region": "E12000008"}, {"region": "nowhere"}],
+    "cross-review-links": [{"min": "0.3"}, {"basis": "shared-organisation"}, {"review": "nowhere"},
+                           {"basis": "https://w3id.org/dhr-graph/scheme/link-basis/recurring-recommendation"}],
+    "recurring-recommendations": [{"min": "0.6"}, {"stated": "true"}, {"review": "nowhere"}],
 }
+# queries with a `review` parameter are also tried with these many reviews of the corpus (by key,
+# and the first by IRI), alone and with their other parameters
+REVIEW_PARAMS = {"cross-review-links": 4, "recurring-recommendations": 2}
+# GROUP_CONCAT lists whose order SPARQL leaves to the engine: compared as sets of items
+CONCATENATED = {"cross-review-links": {"evidence": "; "}}
 
 
 def _rows(store: Path, name: str, path: Path | None, params: dict[str, str]) -> tuple[list[str], list[list[str]]]:
     nq = load_query(path, name) if path else get_query(name)
     result = run(store, nq, params)
-    return result.variables, [[str(row.get(v)) for v in result.variables] for row in result.rows]
+    lists = CONCATENATED.get(name, {})
+    return result.variables, [[_cell(row.get(v), lists.get(v)) for v in result.variables] for row in result.rows]
+
+
+def _cell(term: object, separator: str | None) -> str:
+    if separator is None or term is None:
+        return str(term)
+    return separator.join(sorted(str(getattr(term, "value", term)).split(separator)))
+
+
+def _review_params(store: Path, name: str) -> list[dict[str, str]]:
+    count = REVIEW_PARAMS.get(name, 0)
+    if not count:
+        return []
+    reviews = run(store, "SELECT ?r ?key WHERE { ?r a dhr:Review ; dcterms:identifier ?key } ORDER BY ?key").rows
+    linked = [r for r in reviews if run(store, f"ASK {{ ?l dhr:earlierReview|dhr:laterReview <{r['r'].value}> }}").boolean]
+    picked = linked[:: max(1, len(linked) // count)][:count]
+    assert picked, f"{name}: no linked review in the corpus to bind"
+    out = [{"review": r["key"].value} for r in picked]
+    out += [{"review": picked[0]["r"].value}, {"review": picked[0]["key"].value, "min": "0.3"}]
+    if any(p.name == "basis" for p in get_query(name).params):
+        out.append({"review": picked[-1]["key"].value, "basis": "shared-organisation"})
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +74,10 @@ def stores(tmp_path_factory: pytest.TempPathFactory, toolkit: object) -> dict[st
     with_cases = tmp_path_factory.mktemp("shapes-cases") / "store"
     build([CORPUS, *resources.sample_pages()], with_cases, toolkit=toolkit)
     import_cases(bundled_incidents(), with_cases)
-    return {"no cases": plain, "cases": with_cases}
+    # the links test pages: links on every basis, recurring recommendations among them
+    linked = tmp_path_factory.mktemp("shapes-links") / "store"
+    assert build([TESTS / "data" / "links"], linked, toolkit=toolkit).committed
+    return {"no cases": plain, "cases": with_cases, "links": linked}
 
 
 def test_every_plain_form_names_a_query() -> None:
@@ -59,7 +92,7 @@ def test_fast_shape_returns_the_plain_rows(stores: dict[str, Path], name: str) -
     ordered = "ORDER BY" in get_query(name).text
     answered = 0
     for kind, store in stores.items():
-        for params in [{}, *PARAMS.get(name, [])]:
+        for params in [{}, *PARAMS.get(name, []), *_review_params(store, name)]:
             plain_vars, plain_rows = _rows(store, name, PLAIN / f"{name}.rq", params)
             fast_vars, fast_rows = _rows(store, name, None, params)
             assert fast_vars == plain_vars, (kind, params)
