@@ -53,7 +53,7 @@ def refresh(store: ox.Store) -> int:
         if not isinstance(result, ox.QueryTriples):
             raise ValueError(f"{path}: a summary query must be a CONSTRUCT")
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, _SUMMARY) for t in result)
-    store.extend(quads)
+    store.bulk_extend(quads)  # a working copy, thrown away whole if the write fails
     log.info("summary graph: %d triples in %.2f s", len(quads), time.perf_counter() - started)
     return len(quads)
 
