@@ -161,3 +161,30 @@ def test_a_missing_plain_form_is_one_clear_error(tmp_path: Path, toolkit: object
     own.write_text("# fallback: plain/nowhere.rq\nSELECT * WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
     with pytest.raises(QueryError, match=r"own\.rq: the store has no summary graph .* rebuild the store"):
         run(store, load_query(own))
+
+
+@pytest.mark.slow
+def test_an_endpoint_without_the_summary_gives_the_plain_rows(tmp_path: Path, toolkit: object) -> None:
+    """A real server (`dhr-graph serve`) over a store without the summary: the remote answers
+    are the plain computation's, not empty ones."""
+    from dhr_graph.remote import RemoteStore
+
+    from . import servers
+
+    store = tmp_path / "store"
+    build([CORPUS, *resources.sample_pages()], store, toolkit=toolkit)
+    _drop_summary(store)
+    proc, base = servers.start_serve(store)
+    try:
+        remote = RemoteStore(f"{base}/query")
+        answered = 0
+        for name in BACKED:
+            here = _rows(store, name, True, {})
+            there = run(remote, get_query(name), {})
+            assert there.variables == here[0], name
+            rows = [[str(row.get(v)) for v in there.variables] for row in there.rows]
+            assert sorted(rows) == sorted(here[1]), name
+            answered += len(there.rows)
+        assert answered
+    finally:
+        servers.stop(proc)
