@@ -21,6 +21,7 @@ from dhr_graph.links.refresh import recompute_store
 from dhr_graph.pipeline import build
 from dhr_graph.queries import get_query, library, load_query, run
 from dhr_graph.store import GraphStore
+from dhr_graph.userdata import load_user_graph
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "data" / "query-corpus"
@@ -33,6 +34,7 @@ PARAMS: dict[str, list[dict[str, str]]] = {
     "co-addressed-agencies": [{"min": "1"}],
     "review-summary": [{"csp": "Southampton"}, {"csp": "oakhollow"}, {"csp": "nowhere"}],
     "unresolved-addressees": [{"method": "pattern"}, {"method": "verbatim"}],
+    "theme-by-sector": [{"theme": "carers"}, {"theme": "Information sharing"}],
 }
 
 
@@ -116,6 +118,19 @@ def test_the_summary_stays_true_through_every_write(tmp_path: Path, toolkit: obj
     import_cases(bundled_incidents(), store)
     assert _mismatches(store) == []
     assert _stats(store)["cases"] > 0
+
+    # a user graph (`dhr-graph load`) adding a recommendation addressed to a body of no sector:
+    # the "(no sector)" rows of theme-by-sector, which the corpus has none of
+    own = tmp_path / "own.ttl"
+    own.write_text(
+        "@prefix dhr: <https://w3id.org/dhr-graph/def/> .\n"
+        "<https://example.org/rec/1> a dhr:Recommendation ; dhr:addressedTo <https://example.org/body/1> ;\n"
+        "    dhr:hasTheme <https://w3id.org/dhr-graph/scheme/theme/carers> .\n"
+        "<https://example.org/body/1> a dhr:Agency .\n", encoding="utf-8")
+    load_user_graph(GraphStore(store), [own], "https://example.org/graph/own")
+    assert _mismatches(store) == []
+    no_sector = [r for r in run(store, get_query("theme-by-sector")).values() if r["sectorLabel"] == "(no sector)"]
+    assert [(r["themeLabel"], r["recommendations"]) for r in no_sector] == [("Carers", "1")]
 
 
 def test_the_same_data_gives_the_same_summary(tmp_path: Path, toolkit: object) -> None:
