@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 _FALLBACK_RE = re.compile(r"^#\s*fallback:\s*(\S+)\s*$", re.MULTILINE)
 _SUMMARY = ox.NamedNode(SUMMARY_GRAPH)
+_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+_REVIEW = ox.NamedNode(PREFIXES["dhr"] + "Review")
 PRESENT_QUERY = (f"ASK {{ GRAPH <{SUMMARY_GRAPH}> {{ <{SUMMARY_GRAPH}> a <{PREFIXES['dhr']}Summary> }} }}")
 
 
@@ -43,10 +45,12 @@ def summary_queries() -> list[Path]:
 def refresh(store: ox.Store) -> int:
     """Recompute the summary graph of `store` (a working copy being written) from its data;
     returns how many triples it holds. The old summary is dropped first, so it never counts
-    itself."""
+    itself; a store without reviews (user graphs only) gets none."""
     started = time.perf_counter()
     if store.contains_named_graph(_SUMMARY):
         store.remove_graph(_SUMMARY)
+    if next(store.quads_for_pattern(None, _TYPE, _REVIEW, None), None) is None:
+        return 0  # no review, nothing to sum up: the queries run their plain form (all zeros)
     quads: list[ox.Quad] = []
     for path in summary_queries():
         result = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)

@@ -34,7 +34,6 @@ PARAMS: dict[str, list[dict[str, str]]] = {
     "co-addressed-agencies": [{"min": "1"}],
     "review-summary": [{"csp": "Southampton"}, {"csp": "OAKHOLLOW"}, {"csp": "nowhere"}],
     "unresolved-addressees": [{"method": "pattern"}, {"method": "verbatim"}],
-    "theme-by-sector": [{"theme": "carers"}, {"theme": "Risk assessment and management"}],
 }
 
 

@@ -34,7 +34,6 @@ PARAMS: dict[str, list[dict[str, str]]] = {
     "co-addressed-agencies": [{"min": "1"}],
     "review-summary": [{"csp": "Southampton"}, {"csp": "oakhollow"}, {"csp": "nowhere"}],
     "unresolved-addressees": [{"method": "pattern"}, {"method": "verbatim"}],
-    "theme-by-sector": [{"theme": "carers"}, {"theme": "Information sharing"}],
 }
 
 
@@ -70,7 +69,7 @@ def _summary_quads(store: Path) -> set[str]:
 
 
 def test_the_summary_backed_queries_and_their_plain_forms() -> None:
-    assert len(BACKED) >= 9
+    assert len(BACKED) >= 8
     for name in BACKED:
         nq = get_query(name)
         assert summary.fallback_path(nq.text, nq.path) == PLAIN / f"{name}.rq"
@@ -119,21 +118,17 @@ def test_the_summary_stays_true_through_every_write(tmp_path: Path, toolkit: obj
     assert _mismatches(store) == []
     assert _stats(store)["cases"] > 0
 
-    # a user graph (`dhr-graph load`) adding a recommendation addressed to a body of no sector:
-    # the "(no sector)" rows of theme-by-sector, which the corpus has none of
+    # a user graph (`dhr-graph load`) adding a recommendation addressed to a body of the registry
     own = tmp_path / "own.ttl"
     own.write_text(
         "@prefix dhr: <https://w3id.org/dhr-graph/def/> .\n"
         "<https://example.org/rec/1> a dhr:Recommendation ; dhr:addressedTo <https://example.org/body/1> ;\n"
         "    dhr:hasTheme <https://w3id.org/dhr-graph/scheme/theme/carers> .\n"
         "<https://example.org/body/1> a dhr:Agency .\n", encoding="utf-8")
+    before = _stats(store)
     load_user_graph(GraphStore(store), [own], "https://example.org/graph/own")
     assert _mismatches(store) == []
-    unsectored = run(store, f"""PREFIX dhr: <{iris.DHR}>
-        SELECT ?theme ?n WHERE {{ GRAPH <{iris.SUMMARY_GRAPH}> {{
-          ?t a dhr:ThemeSectorTally ; dhr:tallyTheme ?theme ; dhr:recommendationCount ?n
-          FILTER NOT EXISTS {{ ?t dhr:tallySector ?s }} }} }}""")
-    assert [(r["theme"], r["n"]) for r in unsectored.records()] == [(f"{iris.SCHEME}theme/carers", 1)]
+    assert _stats(store)["recommendations"] == before["recommendations"] + 1
 
 
 def test_the_same_data_gives_the_same_summary(tmp_path: Path, toolkit: object) -> None:
