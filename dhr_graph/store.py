@@ -165,7 +165,7 @@ class GraphStore:
         return real
 
     @contextlib.contextmanager
-    def writing(self, *, compact: bool | Callable[[], bool] = True, summarise: bool = True) -> Iterator[ox.Store]:
+    def writing(self, *, compact: bool | Callable[[], bool] = True) -> Iterator[ox.Store]:
         """A working copy of the store to change; it replaces the live store when the block
         ends without an exception, and is thrown away when it raises (or the process dies).
 
@@ -173,8 +173,8 @@ class GraphStore:
         overlapping files that every later read merges (a fresh 200-review store: 28 table
         files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction). `compact`
         may be a function, asked once the block is done (how much was written is known then).
-        With `summarise` (always, but in tests of older stores), the summary graph is recomputed
-        on the copy before the swap (summary.py), so it never describes other data than its own."""
+        The summary graph is recomputed on the copy before the swap (summary.py), whatever the
+        block changed, so it never describes other data than its own."""
         self.close()
         real = self.check_writable()
         with _write_lock(real, self.path):
@@ -198,8 +198,7 @@ class GraphStore:
                                      f"unreadable ({_one_line(exc)})") from None
                 (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
                 yield work
-                if summarise:  # the totals are written in the same step as the data they count
-                    summary.refresh(work)
+                summary.refresh(work)  # the totals are written in the same step as the data they count
                 work.flush()
                 if compact if isinstance(compact, bool) else compact():  # after the flush: what it wrote too
                     work.optimize()
