@@ -66,6 +66,11 @@ PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
+SUMMARY_GRAPH = f"{GRAPH}summary"
+"""The summary graph: whole-corpus totals (`dhr:Summary`, `dhr:Tally`), rewritten with every
+write (summary.py). Its tallies are `{SUMMARY_GRAPH}#{kind}-{SHA-1 of the counted IRIs}`, minted
+by the summary's CONSTRUCT queries (queries/summary/), so the same data gives the same IRIs."""
+
 _INTERNAL = re.compile(r"[/#]graph/internal/")
 
 

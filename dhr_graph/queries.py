@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import resources
+from . import resources, summary
 from .errors import QueryError
 from .iris import PREFIXES
 from .sparqlscan import neutralise_service, refuse_service
@@ -367,7 +367,8 @@ def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
     if isinstance(gs, GraphStore) and not allow_service:
         refuse_service(nq.text, str(nq.path))
-    text = bind_values(nq.text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
+    text = summary.plain_text(nq.text, nq.path, lambda ask: _holds(gs, ask))  # no summary: plain form
+    text = bind_values(text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
     try:
         if isinstance(gs, GraphStore):
             result = gs.query(text, prefixes=PREFIXES, allow_service=True)  # SERVICE was checked above
@@ -409,6 +410,12 @@ def _reviews_as_iris(store: Any, nq: NamedQuery,
             found = store.query(f"SELECT ?r WHERE {{ ?r <{_IDENTIFIER}> {term} ; a <{_REVIEW}> }} LIMIT 1")
             bindings[p.name] = next((s["r"] for s in found), term)
     return bindings
+
+
+def _holds(store: GraphStore | RemoteStore, ask: str) -> bool:
+    """The answer of an ASK query on a local store or a remote endpoint."""
+    result = store.query(ask)
+    return bool(result.boolean if isinstance(result, QueryResult) else result)
 
 
 _IDENTIFIER, _REVIEW = PREFIXES["dcterms"] + "identifier", PREFIXES["dhr"] + "Review"

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from . import summary
 from .errors import StoreError
 from .iris import PREFIXES, is_internal_graph
 from .sparqlscan import refuse_service
@@ -179,7 +180,9 @@ class GraphStore:
         With `compact`, the copy is compacted before the swap: bulk loads leave many
         overlapping files that every later read merges (a fresh 200-review store: 28 table
         files -> 10, reading every quad 1.5x quicker, for about 0.3 s of compaction). `compact`
-        may be a function, asked once the block is done (how much was written is known then)."""
+        may be a function, asked once the block is done (how much was written is known then).
+        The summary graph is recomputed on the copy before the swap (summary.py), whatever the
+        block changed, so it never describes other data than its own."""
         import shutil  # here, not at the top: a command that only reads never needs it
 
         self.close()
@@ -205,6 +208,7 @@ class GraphStore:
                                      f"unreadable ({_one_line(exc)})") from None
                 (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
                 yield work
+                summary.refresh(work)  # the totals are written in the same step as the data they count
                 work.flush()
                 if compact if isinstance(compact, bool) else compact():  # after the flush: what it wrote too
                     work.optimize()
