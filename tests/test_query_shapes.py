@@ -34,8 +34,6 @@ PARAMS: dict[str, list[dict[str, str]]] = {
                            {"basis": "https://w3id.org/dhr-graph/scheme/link-basis/recurring-recommendation"}],
     "recurring-recommendations": [{"min": "0.6"}, {"stated": "true"}, {"review": "nowhere"}],
     "agency-reach": [{"min": "2"}, {"min": "3"}],
-    "co-addressed-agencies": [{"min": "1"}],
-    "review-summary": [{"csp": "Southampton"}, {"csp": "OAKHOLLOW"}, {"csp": "nowhere"}],
     "unresolved-addressees": [{"method": "pattern"}, {"method": "verbatim"}],
 }
 # queries with a `review` parameter are also tried with these many reviews of the corpus (by key,
