@@ -274,6 +274,8 @@ def _build_from(reading: PageReader[Path, PageRead], gs: GraphStore, tk: Toolkit
             chunk: list[ReviewGraph] = []
             for page in reading:
                 report.pages.extend(page.outcomes)
+                if tk.curation is not None:  # read in a worker: its copy of the curation marked them
+                    tk.curation.used.update(page.pins_used)
                 for outcome, review, made in page.reviews:
                     if made is None:
                         continue
@@ -427,15 +429,19 @@ class PageRead:
 
     outcomes: list[PageOutcome]
     reviews: list[tuple[PageOutcome, Review, tuple[str, str, frozenset[str]] | None]]
+    pins_used: frozenset[tuple[str, str]] = frozenset()  # curation pins this input used (Curation.used)
 
 
 def _read_page(page: Path, *, strict: bool, toolkit: Toolkit, names: Known, generated_at: str) -> PageRead:
     """Parse, resolve, classify and write one input as N-Quads: what a build's worker processes do
-    (pagereader.py), so everything here must be picklable."""
+    (pagereader.py), so everything here must be picklable, and what it changes in the toolkit (the
+    curation pins used) is returned, since a worker's toolkit is its own copy."""
     report = BuildReport(pages=[], store="")
+    cur = toolkit.curation
+    before = set(cur.used) if cur else set()
     reviews = [(outcome, review, _review_rdf(review, toolkit, generated_at, outcome))
                for outcome, review in _read(page, strict, report, names)]
-    return PageRead(report.pages, reviews)
+    return PageRead(report.pages, reviews, frozenset(cur.used - before) if cur else frozenset())
 
 
 def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = None

@@ -214,3 +214,24 @@ def test_ctrl_c_with_worker_processes_is_exit_130_one_line_and_no_process_left(t
         time.sleep(0.05)
     else:
         pytest.fail("worker processes were left running after the build stopped")
+
+
+@needs_fork
+def test_curation_pins_used_in_worker_processes_count_as_used(tmp_path, sample_page, monkeypatch) -> None:
+    """A worker resolves with its own copy of the curation: the pins it used are reported back, so
+    the build does not warn that a pin it applied was never found."""
+    from dhr_graph.pipeline import Toolkit
+
+    monkeypatch.setattr(pagereader, "MIN_PAGES", 1)
+    pins = tmp_path / "pins.csv"
+    pins.write_text("review,surface,agency\n"
+                    "southampton-2020,Home Office,Southampton Domestic Abuse Hub\n"
+                    "another-review,Home Office,Southampton Domestic Abuse Hub\n", encoding="utf-8")
+    pages = [sample_page, *sorted((DATA / "pages").glob("*.txt"))]
+    found = {}
+    for jobs in (1, 2):
+        toolkit = Toolkit.load(curation_files=[pins])
+        report = build(pages, tmp_path / f"store-{jobs}", toolkit=toolkit, jobs=jobs)
+        assert report.committed
+        found[jobs] = [p.review for p in toolkit.curation.unused()]  # type: ignore[union-attr]
+    assert found[1] == found[2] == ["another-review"]
