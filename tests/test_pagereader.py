@@ -235,3 +235,26 @@ def test_curation_pins_used_in_worker_processes_count_as_used(tmp_path, sample_p
         assert report.committed
         found[jobs] = [p.review for p in toolkit.curation.unused()]  # type: ignore[union-attr]
     assert found[1] == found[2] == ["another-review"]
+
+
+@needs_fork
+def test_a_worker_killed_during_a_build_leaves_the_store_as_it_was(tmp_path, toolkit, sample_store,
+                                                                  monkeypatch) -> None:
+    from dhr_graph import pipeline
+
+    monkeypatch.setattr(pagereader, "MIN_PAGES", 1)
+    real = pipeline._read_page
+
+    def killed_on_one_page(page: Path, **kwargs):  # type: ignore[no-untyped-def]
+        if page.name == "synthetic-lowmere-2019.txt":
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return real(page, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_read_page", killed_on_one_page)
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    before = _quads(store)
+    with pytest.raises(DhrGraphError, match="worker process reading pages ended unexpectedly"):
+        build(sorted((DATA / "pages").glob("*.txt")), store, toolkit=toolkit, jobs=2)
+    assert _quads(store) == before
+    assert not multiprocessing.active_children()
