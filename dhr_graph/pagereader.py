@@ -124,6 +124,7 @@ class PageReader(Generic[P, R]):
                 raise DhrGraphError("a worker process reading pages ended unexpectedly (killed, or out of "
                                     "memory?); try again, or with --jobs 1") from None
             yield from results
+        self._shutdown()  # every input read: the workers' memory is free for the rest of the build
 
     def _submit(self, tasks: int) -> None:
         assert self._pool is not None

@@ -59,7 +59,7 @@ def test_workers_give_every_result_in_input_order() -> None:
     with PageReader(_double, range(300), 300, jobs=2) as reader:
         assert reader.processes == 2
         assert list(reader) == [x * 2 for x in range(300)]
-    assert not multiprocessing.active_children()
+        assert not multiprocessing.active_children()  # stopped once every input is read
 
 
 def test_few_inputs_or_one_job_are_read_in_this_process() -> None:
