@@ -99,6 +99,9 @@ class PageReader(Generic[P, R]):
             self._shutdown()
             self._items = itertools.chain(self._taken, self._items)
             return self
+        except BaseException:  # Ctrl-C while the workers start: none is left behind
+            self._shutdown()
+            raise
         finally:
             self._taken = []
         self.processes = self._jobs
