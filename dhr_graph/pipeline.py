@@ -230,8 +230,8 @@ def _build(
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None,
     jobs: int | None = None,
 ) -> BuildReport:
-    """The pages are read (in worker processes when there are many: pagereader.py) before
-    the store is opened, so that the workers are forked before any thread starts."""
+    """The page reader starts before the store is opened: when it reads in worker processes
+    (pagereader.py), they are forked before the build starts any thread."""
     gs = GraphStore(store)
     gs.check_writable()  # a store path that cannot be one is refused before any work
     pages = find_pages(inputs) if inputs else resources.sample_pages()
