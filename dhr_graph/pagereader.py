@@ -11,6 +11,10 @@ thread (a fork copies only the forking thread). Where fork is unavailable, or th
 start, the pages are read in this process, and the log says why. Small builds are read in this
 process too: starting the workers costs more than it saves below `MIN_PAGES`.
 
+Workers are used only when asked for (`build --jobs N`): on the 2-core machine of the benchmarks the
+build's bulk loads already take the second core while pages are read, and two workers made the
+build no quicker (benchmarks/README.md, "Issue 17, round five: build").
+
 The library changes nothing process-wide: the pool has its own start context (the global start
 method is left alone), and the only signal setting is made inside the workers, which ignore
 Ctrl-C so that it reaches the build (which stops the pool) instead of printing a traceback from
@@ -22,7 +26,6 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -40,14 +43,6 @@ R = TypeVar("R")
 MIN_PAGES = 64  # fewer inputs than this are read in process: forking and feeding workers costs more
 PER_TASK = 4  # inputs handed to a worker at once
 AHEAD = 4  # tasks queued per worker: keeps workers busy while bounding the results held in memory
-
-
-def default_jobs() -> int:
-    """How many processes may read pages: the CPUs this process is allowed to run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # no affinity call on this platform
-        return max(1, os.cpu_count() or 1)
 
 
 _worker_read: Callable[[Any], Any] | None = None  # set in each worker process by _start_worker
@@ -73,11 +68,12 @@ class PageReader(Generic[P, R]):
     only its inputs and results are pickled. A bad page is a result of `read`, not an
     exception; any other exception stops the build, raised where the caller iterates."""
 
-    def __init__(self, read: Callable[[P], R], items: Iterable[P], count: int, jobs: int | None = None) -> None:
-        """`count`: how many inputs `items` gives (it may be a progress display over a list)."""
+    def __init__(self, read: Callable[[P], R], items: Iterable[P], count: int, jobs: int = 1) -> None:
+        """`count`: how many inputs `items` gives (it may be a progress display over a list);
+        `jobs`: worker processes (1: none, every input is read in this process)."""
         self._read = read
         self._items: Iterator[P] = iter(items)
-        self._jobs = default_jobs() if jobs is None else jobs
+        self._jobs = jobs
         self._count = count
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[Future[list[R]]] = deque()

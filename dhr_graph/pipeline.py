@@ -200,13 +200,12 @@ def build(
     strict: bool = False,
     allow_shrink: bool = False,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
-    jobs: int | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
     """Build (or update) a store from pages; no inputs means the bundled sample.
 
-    `jobs`: processes that read pages (parse, resolve, classify, write N-Quads); None means the
-    CPUs this process may use, 1 reads them in this process. A small build always reads in
-    process (pagereader.py: forking costs more than it saves).
+    `jobs`: worker processes that read pages (parse, resolve, classify, write N-Quads); 1 reads
+    them in this process. A small build always reads in process (pagereader.py).
 
     A page that would take recommendations away from a review the store already holds (a
     truncated copy, say) is refused unless `allow_shrink`; the stored review stays.
@@ -228,7 +227,7 @@ def _build(
     strict: bool,
     allow_shrink: bool,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None,
-    jobs: int | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
     """The page reader starts before the store is opened: when it reads in worker processes
     (pagereader.py), they are forked before the build starts any thread."""

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from dhr_graph import pagereader, resources
 from dhr_graph.cli import main
 from dhr_graph.errors import DhrGraphError
-from dhr_graph.pagereader import PageReader, default_jobs
+from dhr_graph.pagereader import PageReader
 from dhr_graph.parser import parse_page
 from dhr_graph.pipeline import build
 from dhr_graph.record_io import review_json
@@ -47,11 +47,6 @@ def _die_at_50(x: int) -> int:
     if x == 50:
         os.kill(os.getpid(), signal.SIGKILL)
     return x
-
-
-def test_default_jobs_is_the_cpus_this_process_may_use() -> None:
-    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert default_jobs() == expected
 
 
 @needs_fork
