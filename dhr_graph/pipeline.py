@@ -29,6 +29,7 @@ from .errors import DhrGraphError, InputError
 from .identity import legacy_graph, other_review_warning, review_key, same_key_message, same_page
 from .inputfiles import turtle_quads
 from .iris import DEFAULT_INSTANCE_BASE, DHR, PREFIXES, Minter, reference_graph_iri
+from .pagereader import PageReader
 from .parser import parse_page
 from .reviewgraph import build_time, recommendation_iris, review_nquads
 from .record_io import is_records_file, load_records
@@ -199,15 +200,20 @@ def build(
     strict: bool = False,
     allow_shrink: bool = False,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
     """Build (or update) a store from pages; no inputs means the bundled sample.
+
+    `jobs`: worker processes that read pages (parse, resolve, classify, write N-Quads); 1 reads
+    them in this process. A small build always reads in process (pagereader.py).
 
     A page that would take recommendations away from a review the store already holds (a
     truncated copy, say) is refused unless `allow_shrink`; the stored review stays.
     A large build runs quicker with fewer collector pauses: see `tuning.fewer_gc_pauses`,
     which the command line enters (the library leaves process-wide state alone)."""
     started = time.perf_counter()
-    report = _build(inputs, store, toolkit=toolkit, strict=strict, allow_shrink=allow_shrink, progress=progress)
+    report = _build(inputs, store, toolkit=toolkit, strict=strict, allow_shrink=allow_shrink, progress=progress,
+                    jobs=jobs)
     logger.info("build: %d of %d pages landed in %.2f s%s", len(report.landed), len(report.pages),
                 time.perf_counter() - started, "" if report.committed else "; store unchanged")
     return report
@@ -221,17 +227,27 @@ def _build(
     strict: bool,
     allow_shrink: bool,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None,
+    jobs: int = 1,
 ) -> BuildReport:
-    """Pages are parsed and written into a working copy of the store a chunk at a time (so
-    memory stays flat), validated there together, and the non-conforming ones taken out
-    again before the copy replaces the live store."""
-    stage = _Stages()
+    """The page reader starts before the store is opened: when it reads in worker processes
+    (pagereader.py), they are forked before the build starts any thread."""
     gs = GraphStore(store)
     gs.check_writable()  # a store path that cannot be one is refused before any work
     pages = find_pages(inputs) if inputs else resources.sample_pages()
     tk = toolkit or Toolkit.load()
-    report = BuildReport(pages=[], store=str(gs.path))
     generated_at = build_time()
+    read = functools.partial(_read_page, strict=strict, toolkit=tk, names=tk.names, generated_at=generated_at)
+    with PageReader(read, progress(pages) if progress else pages, len(pages), jobs) as reading:
+        return _build_from(reading, gs, tk, generated_at, strict=strict, allow_shrink=allow_shrink)
+
+
+def _build_from(reading: PageReader[Path, PageRead], gs: GraphStore, tk: Toolkit, generated_at: str, *,
+                strict: bool, allow_shrink: bool) -> BuildReport:
+    """Pages are parsed and written into a working copy of the store a chunk at a time (so
+    memory stays flat), validated there together, and the non-conforming ones taken out
+    again before the copy replaces the live store."""
+    stage = _Stages()
+    report = BuildReport(pages=[], store=str(gs.path))
     candidates: dict[str, PageOutcome] = {}  # graph IRI -> its page, for every review written
     recommendations: dict[str, frozenset[str]] = {}  # graph IRI -> the recommendations of that page
     fuller: dict[str, str] = {}  # graph IRI -> N-Quads of a page that replaces a smaller one of this run
@@ -244,7 +260,7 @@ def _build(
     unchanged: set[str] = set()  # graphs stored exactly as this build would write them: left alone
     batches: dict[str, tuple[ShapeResult, ...]] | None = None  # results, when validated beside parsing
     stored = _live_reviews(gs)
-    if len(pages) < stored:  # a small change to a larger store: see _validate_chunk
+    if len(reading) < stored:  # a small change to a larger store: see _validate_chunk
         batches = {}
     try:
         compact = lambda: len(written) * COMPACT_SHARE >= stored  # noqa: E731 (asked after the writes)
@@ -255,9 +271,11 @@ def _build(
             held = work if stored else ox.Store()
             stage.done("working copy")
             chunk: list[ReviewGraph] = []
-            for page in (progress(pages) if progress else pages):
-                for outcome, review in _read(page, strict, report, tk.names):
-                    made = _review_rdf(review, tk, generated_at, outcome)
+            for page in reading:
+                report.pages.extend(page.outcomes)
+                if tk.curation is not None:  # read in a worker: its copy of the curation marked them
+                    tk.curation.used.update(page.pins_used)
+                for outcome, review, made in page.reviews:
                     if made is None:
                         continue
                     graph_iri, nquads, recs = made
@@ -401,6 +419,28 @@ def _validate_chunk(chunk: Sequence[ReviewGraph], validator: Validator,
     for result in validator.validate_many(chunk):
         if result.graph is not None:
             batches[result.graph] = result.results
+
+
+@dataclass
+class PageRead:
+    """One input read: the outcome of every review in it (in report order), and each review that
+    was parsed with its outcome and its RDF (`_review_rdf`; None when it could not be made)."""
+
+    outcomes: list[PageOutcome]
+    reviews: list[tuple[PageOutcome, Review, tuple[str, str, frozenset[str]] | None]]
+    pins_used: frozenset[tuple[str, str]] = frozenset()  # curation pins this input used (Curation.used)
+
+
+def _read_page(page: Path, *, strict: bool, toolkit: Toolkit, names: Known, generated_at: str) -> PageRead:
+    """Parse, resolve, classify and write one input as N-Quads: what a build's worker processes do
+    (pagereader.py), so everything here must be picklable, and what it changes in the toolkit (the
+    curation pins used) is returned, since a worker's toolkit is its own copy."""
+    report = BuildReport(pages=[], store="")
+    cur = toolkit.curation
+    before = set(cur.used) if cur else set()
+    reviews = [(outcome, review, _review_rdf(review, toolkit, generated_at, outcome))
+               for outcome, review in _read(page, strict, report, names)]
+    return PageRead(report.pages, reviews, frozenset(cur.used - before) if cur else frozenset())
 
 
 def _read(page: Path, strict: bool, report: BuildReport, known: Known | None = None

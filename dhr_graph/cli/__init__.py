@@ -167,9 +167,11 @@ def main(ctx: click.Context, verbose: int, quiet_logs: bool) -> None:
 @click.option("--allow-shrink", is_flag=True,
               help="Let a page replace a stored review even when it has fewer recommendations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes reading pages (1: read in this process). See README, 'build --jobs'.")
 def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_files: tuple[str, ...],
               theme_files: tuple[str, ...], curation_files: tuple[str, ...], strict: bool, allow_shrink: bool,
-              quiet: bool) -> None:
+              quiet: bool, jobs: int) -> None:
     """Build or update the store from pages (files or folders of *.txt) or records (.json, .csv).
 
     With no INPUTS, builds the bundled sample page. Re-building a page (or a corrected record
@@ -199,7 +201,7 @@ def build_cmd(inputs: tuple[Path, ...], store: Path | None, base: str, registry_
         return _progressbar(pages)
 
     report = build(list(inputs) or None, store_path(store), toolkit=toolkit,
-                   strict=strict, allow_shrink=allow_shrink, progress=progress)
+                   strict=strict, allow_shrink=allow_shrink, progress=progress, jobs=jobs)
     for page in report.pages:
         for msg in page.messages:
             if page.status != "landed" or not quiet:
