@@ -55,7 +55,7 @@ def refresh(store: ox.Store) -> int:
     for path in summary_queries():
         result = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
         if not isinstance(result, ox.QueryTriples):
-            raise ValueError(f"{path}: a summary query must be a CONSTRUCT")
+            raise QueryError(f"{path}: a summary query must be a CONSTRUCT")
         quads.extend(ox.Quad(t.subject, t.predicate, t.object, _SUMMARY) for t in result)
     store.bulk_extend(quads)  # a working copy, thrown away whole if the write fails
     log.info("summary graph: %d triples in %.2f s", len(quads), time.perf_counter() - started)
