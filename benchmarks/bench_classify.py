@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchlib import save_or_check
 from dhr_graph.parser import parse_page
 from dhr_graph.themes import ThemeScheme
 
@@ -60,15 +61,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({', '.join(f'{t:.3f}' for t in classify_times)}); CPU median {statistics.median(classify_cpu):.3f} s")
     print(f"explain: median {statistics.median(explain_times):.3f} s of {args.runs}")
     print(f"load average: {os.getloadavg()[0]:.2f}")
-    if args.save:
-        args.save.write_text(digest + "\n", encoding="utf-8")
-    if args.check:
-        expected = args.check.read_text(encoding="utf-8").strip()
-        if expected != digest:
-            print(f"{args.check}: results differ ({expected[:16]} saved, {digest[:16]} now)", file=sys.stderr)
-            return 1
-        print("same results as", args.check)
-    return 0
+    return save_or_check(digest, args.save, args.check)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
+from benchlib import save_or_check  # noqa: E402
 from dhr_graph.addressees import registry_names  # noqa: E402
 from dhr_graph.agencies import Registry  # noqa: E402
 from dhr_graph.iris import Minter  # noqa: E402
@@ -58,15 +59,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({', '.join(f'{t:.3f}' for t in mention_times)})")
     print(f"classify: median {statistics.median(classify_times):.3f} s of {args.runs}")
     print(f"load average: {os.getloadavg()[0]:.2f}")
-    if args.save:
-        args.save.write_text(digest + "\n", encoding="utf-8")
-    if args.check:
-        expected = args.check.read_text(encoding="utf-8").strip()
-        if expected != digest:
-            print(f"{args.check}: results differ ({expected[:16]} saved, {digest[:16]} now)", file=sys.stderr)
-            return 1
-        print("same results as", args.check)
-    return 0
+    return save_or_check(digest, args.save, args.check)
 
 
 if __name__ == "__main__":

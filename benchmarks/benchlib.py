@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,3 +53,17 @@ def corpus_store(reviews: int, work: Path) -> tuple[Path, Path]:
         report = build([pages], store)
         print(f"built {len(report.landed)} of {len(report.pages)} pages into {store}", file=sys.stderr)
     return pages, store
+
+
+def save_or_check(digest: str, save: Path | None, check: Path | None) -> int:
+    """Write a run's results digest (`--save`), or compare it with one another version of the
+    code saved (`--check`): 1 when they differ, so that a quicker version is also the same one."""
+    if save:
+        save.write_text(digest + "\n", encoding="utf-8")
+    if check:
+        expected = check.read_text(encoding="utf-8").strip()
+        if expected != digest:
+            print(f"{check}: results differ ({expected[:16]} saved, {digest[:16]} now)", file=sys.stderr)
+            return 1
+        print("same results as", check)
+    return 0
