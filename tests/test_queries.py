@@ -13,6 +13,7 @@ import re
 import shlex
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -360,3 +361,29 @@ def test_to_dataframe(store):
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["label", "reviews", "partnerships", "recommendations", "sector", "agency"]
     assert frame["reviews"].tolist() == [3, 3, 2, 2]
+
+
+def test_theme_by_sector_counts_addressees_without_a_sector_apart(tmp_path: Path) -> None:
+    """An addressee with no sector is counted under "(no sector)", not under every labelled sector
+    (a label table left-joined on the row's unbound sector would match them all)."""
+    dhr, skos, org = "https://w3id.org/dhr-graph/def/", "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/ns/org#"
+    ex, sectors = "https://example.org/", "https://w3id.org/dhr-graph/scheme/sector/"
+    trig = f"""
+        <{ex}g> {{
+          <{ex}theme> <{skos}prefLabel> "Training" .
+          <{sectors}police> <{skos}prefLabel> "Police" .
+          <{sectors}housing> <{skos}prefLabel> "Housing" .
+          <{ex}force> <{org}classification> <{sectors}police> .
+          <{ex}landlord> <{org}classification> <{sectors}housing> .
+          <{ex}rec1> <{dhr}hasTheme> <{ex}theme> ; <{dhr}addressedTo> <{ex}force> .
+          <{ex}rec2> <{dhr}hasTheme> <{ex}theme> ; <{dhr}addressedTo> <{ex}unknown-body> .
+          <{ex}rec3> <{dhr}hasTheme> <{ex}theme> ; <{dhr}addressedTo> <{ex}unknown-body>, <{ex}landlord> .
+        }}"""
+    graphs: dict[str, list[ox.Quad]] = {}
+    for quad in ox.parse(trig.encode(), ox.RdfFormat.TRIG):
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        graphs.setdefault(quad.graph_name.value, []).append(quad)
+    store = GraphStore(tmp_path / "store")
+    store.replace(graphs)
+    rows = {(r["themeLabel"], r["sectorLabel"]): r["recommendations"] for r in run_named(store, "theme-by-sector").records()}
+    assert rows == {("Training", "Police"): 1, ("Training", "Housing"): 1, ("Training", "(no sector)"): 2}
