@@ -29,13 +29,28 @@ REVIEW_AGENCY_EDGES = 7
 THEMES = 5
 
 
+def trig_graphs(source: bytes | Path, graphs: dict[str, list[ox.Quad]] | None = None) -> dict[str, list[ox.Quad]]:
+    """The quads of TriG text or a TriG file by named graph (added to `graphs` when given)."""
+    graphs = {} if graphs is None else graphs
+    quads = ox.parse(source, ox.RdfFormat.TRIG) if isinstance(source, bytes) else ox.parse(path=str(source), format=ox.RdfFormat.TRIG)
+    for q in quads:
+        assert isinstance(q.graph_name, ox.NamedNode), "fixtures put every quad in a named graph"
+        graphs.setdefault(q.graph_name.value, []).append(q)
+    return graphs
+
+
+def store_from_trig(trig: bytes, path: Path) -> GraphStore:
+    """A new store at `path` holding the named graphs of `trig`, written as any write is."""
+    store = GraphStore(path)
+    store.replace(trig_graphs(trig))
+    return store
+
+
 def build_store(path: Path, *, links: bool = True) -> GraphStore:
     """Load the fixture (and optionally its cross-review links) into a new store at `path`."""
     graphs: dict[str, list[ox.Quad]] = {}
-    files = [NETWORK, LINKS] if links else [NETWORK]
-    for source in files:
-        for q in ox.parse(path=str(source), format=ox.RdfFormat.TRIG):
-            graphs.setdefault(q.graph_name.value, []).append(q)
+    for source in [NETWORK, LINKS] if links else [NETWORK]:
+        trig_graphs(source, graphs)
     for name in ("dhr.ttl", "sectors.ttl", "themes.ttl"):
         ttl = resources.ontology_dir() / name
         graphs[reference_graph_iri(ttl)] = turtle_quads(ttl, reference_graph_iri(ttl))

@@ -19,6 +19,8 @@ from dhr_graph.publish import graph_digest
 from dhr_graph.rdfexport import _trig_block
 from dhr_graph.store import GraphStore
 
+from .export_support import store_from_trig
+
 EX = "http://example.org/synthetic/"
 TRICKY = f"""
 <{EX}g1> {{
@@ -34,13 +36,7 @@ TRICKY = f"""
 
 @pytest.fixture()
 def tricky_store(tmp_path: Path) -> GraphStore:
-    graphs: dict[str, list[ox.Quad]] = {}
-    for q in ox.parse(TRICKY.encode(), ox.RdfFormat.TRIG):
-        assert isinstance(q.graph_name, ox.NamedNode)
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    store = GraphStore(tmp_path / "store")
-    store.replace(graphs)
-    return store
+    return store_from_trig(TRICKY.encode(), tmp_path / "store")
 
 
 def test_trig_blocks_are_what_a_checked_read_of_the_same_text_gives(tricky_store: GraphStore) -> None:

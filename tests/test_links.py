@@ -78,9 +78,10 @@ def toolkit() -> Toolkit:
     return Toolkit.load()
 
 
-def build(inputs: list[Path], path: Path, toolkit: Toolkit) -> list[str]:
+def build(inputs: list[Path], path: Path, toolkit: Toolkit, settings: links.Settings | None = None) -> list[str]:
     """What the pipeline writes (review graphs, reference graphs, links in the same atomic
-    step through `edit=links.updater(...)`), without SHACL, which is tested elsewhere."""
+    step through `edit=links.updater(...)`, with these link settings or the bundled ones),
+    without SHACL, which is tested elsewhere."""
     graphs, reviews = {}, []
     for page in find_pages(inputs):
         iri, graph = review_graph(toolkit.enrich(parse_page(page)), toolkit.minter, "2025-01-01T00:00:00Z")
@@ -88,7 +89,7 @@ def build(inputs: list[Path], path: Path, toolkit: Toolkit) -> list[str]:
         reviews.append(iri.replace("/graph/review/", "/review/"))
     for ref in toolkit.reference_files():
         graphs[reference_graph_iri(ref)] = turtle_quads(ref, reference_graph_iri(ref))
-    GraphStore(path).replace(graphs, edit=links.updater(reviews))
+    GraphStore(path).replace(graphs, edit=links.updater(reviews, settings))
     return reviews
 
 

@@ -22,6 +22,8 @@ from dhr_graph.links.corpus import Corpus, ReviewInfo
 from dhr_graph.links.settings import ORGANISATION, RECURRING, THEME
 from dhr_graph.store import GraphStore
 
+from .test_links import build
+
 BUNDLED = (Path(links.__file__).parents[2] / "ontology" / links.BASIS_FILE).read_text(encoding="utf-8")
 
 
@@ -162,27 +164,6 @@ def test_a_missing_basis_names_the_file(tmp_path: Path) -> None:
         settings_with(tmp_path, text[:start])
 
 
-def build_with(settings: links.Settings, inputs: list[Path], path: Path, toolkit) -> list[str]:
-    """What the pipeline writes (review and reference graphs, then links in the same atomic
-    step), with these link settings; without SHACL, which is tested elsewhere."""
-    from dhr_graph.inputfiles import turtle_quads
-    from dhr_graph.iris import reference_graph_iri
-    from dhr_graph.parser import parse_page
-    from dhr_graph.pipeline import find_pages
-    from dhr_graph.reviewgraph import review_graph
-    from dhr_graph.terms import to_quads
-
-    graphs, reviews = {}, []
-    for page in find_pages(inputs):
-        iri, graph = review_graph(toolkit.enrich(parse_page(page)), toolkit.minter, "2025-01-01T00:00:00Z")
-        graphs[iri] = to_quads(graph, iri)
-        reviews.append(iri.replace("/graph/review/", "/review/"))
-    for ref in toolkit.reference_files():
-        graphs[reference_graph_iri(ref)] = turtle_quads(ref, reference_graph_iri(ref))
-    GraphStore(path).replace(graphs, edit=links.updater(reviews, settings))
-    return reviews
-
-
 def test_adding_the_newest_review_with_a_window_gives_what_a_full_recompute_gives(tmp_path: Path, toolkit) -> None:
     """The newest review moves no other review's window, so the build's update and a full
     recompute give the same links, with a window of two reviews on two bases (the links graphs
@@ -193,11 +174,11 @@ def test_adding_the_newest_review_with_a_window_gives_what_a_full_recompute_give
         "dhr:maxLinks 10 ;", "dhr:maxLinks 10 ;\n    dhr:maxCandidates 2 ;"))
     assert narrow.bases[THEME].max_candidates == narrow.bases[ORGANISATION].max_candidates == 2
     path = tmp_path / "store"
-    build_with(narrow, [DATA / "links"], path, toolkit)
-    build_with(narrow, [DATA / "links-later" / f"{F24}.txt"], path, toolkit)
+    build([DATA / "links"], path, toolkit, narrow)
+    build([DATA / "links-later" / f"{F24}.txt"], path, toolkit, narrow)
     incremental = all_links(GraphStore(path))
     full_store = GraphStore(tmp_path / "full")
-    build_with(narrow, [DATA / "links", DATA / "links-later" / f"{F24}.txt"], tmp_path / "full", toolkit)
+    build([DATA / "links", DATA / "links-later" / f"{F24}.txt"], tmp_path / "full", toolkit, narrow)
     full_store.replace({}, edit=lambda store: links.recompute_all(store, narrow))
     full = all_links(full_store)
     involving = {iri: v for iri, v in full.items() if F24 in (v[1], v[2])}

@@ -13,7 +13,6 @@ import re
 import shlex
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -31,6 +30,8 @@ from dhr_graph.queries import (
     run_named,
 )
 from dhr_graph.store import GraphStore
+
+from .export_support import store_from_trig
 
 CORPUS = Path(__file__).resolve().parent / "data" / "query-corpus"
 REG = "https://w3id.org/dhr-graph/registry/agency/"
@@ -379,11 +380,6 @@ def test_theme_by_sector_counts_addressees_without_a_sector_apart(tmp_path: Path
           <{ex}rec2> <{dhr}hasTheme> <{ex}theme> ; <{dhr}addressedTo> <{ex}unknown-body> .
           <{ex}rec3> <{dhr}hasTheme> <{ex}theme> ; <{dhr}addressedTo> <{ex}unknown-body>, <{ex}landlord> .
         }}"""
-    graphs: dict[str, list[ox.Quad]] = {}
-    for quad in ox.parse(trig.encode(), ox.RdfFormat.TRIG):
-        assert isinstance(quad.graph_name, ox.NamedNode)
-        graphs.setdefault(quad.graph_name.value, []).append(quad)
-    store = GraphStore(tmp_path / "store")
-    store.replace(graphs)
+    store = store_from_trig(trig.encode(), tmp_path / "store")
     rows = {(r["themeLabel"], r["sectorLabel"]): r["recommendations"] for r in run_named(store, "theme-by-sector").records()}
     assert rows == {("Training", "Police"): 1, ("Training", "Housing"): 1, ("Training", "(no sector)"): 2}
