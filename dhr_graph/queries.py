@@ -365,9 +365,9 @@ def run(store: GraphStore | RemoteStore | str | Path, query: NamedQuery | str,
     """
     gs = GraphStore(store) if isinstance(store, (str, Path)) else store
     nq = query if isinstance(query, NamedQuery) else parse_query_text(query)
-    if isinstance(gs, GraphStore) and not allow_service:
-        refuse_service(nq.text, str(nq.path))
     text = summary.plain_text(nq.text, nq.path, lambda ask: _holds(gs, ask))  # no summary: plain form
+    if isinstance(gs, GraphStore) and not allow_service:
+        refuse_service(text, str(nq.path))  # the text that runs, also when it is the plain form
     text = bind_values(text, _reviews_as_iris(gs, nq, nq.bindings(params or {})))
     try:
         if isinstance(gs, GraphStore):

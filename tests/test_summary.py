@@ -174,6 +174,12 @@ def test_a_missing_plain_form_is_one_clear_error(tmp_path: Path, toolkit: object
     own.write_text("# fallback: plain/nowhere.rq\nSELECT * WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
     with pytest.raises(QueryError, match=r"own\.rq: the store has no summary graph .* rebuild the store"):
         run(store, load_query(own))
+    # the plain form that runs instead is checked for SERVICE like any local query
+    (tmp_path / "plain.rq").write_text("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }\n",
+                                       encoding="utf-8")
+    own.write_text("# fallback: plain.rq\nSELECT * WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
+    with pytest.raises(QueryError, match=r"own\.rq: SERVICE would send part of this query over the network"):
+        run(store, load_query(own))
 
 
 @pytest.mark.slow
